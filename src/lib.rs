@@ -1,0 +1,2 @@
+//! conductor-gateway
+pub mod demo;
