@@ -1,2 +1,24 @@
-//! conductor-gateway
+//! conductor-gateway: the one process between front ends / AI clients and the
+//! conductor agent CLI. REST and Server-Sent Events on one port, MCP on another.
+//!
+//! # Layout
+//!
+//! - `cli`: command-line arguments (`serve`, `config check`, `mcp --stdio`).
+//! - `config`: typed settings, layered from defaults, `config.yaml` and the environment.
+//! - `telemetry`: logging setup.
+//! - `startup`: `Application` — bind, build state, run until stopped, graceful shutdown.
+//! - `state`: `AppState`, the handles every surface shares.
+//! - `conductor`: the sandboxed CLI runner and the 13-tool catalogue.
+//! - `http`: the REST API (health, tools) and its error mapping.
+//! - `mcp`: the MCP server.
+//! - `demo`: the conductor CLI double, also the `--demo` engine.
+
+pub mod cli;
+pub mod conductor;
+pub mod config;
 pub mod demo;
+pub mod http;
+pub mod mcp;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,16 @@
+//! Configuration: typed settings, their layered loading and secret wrapping.
+//!
+//! Defaults, then `config.yaml`, then the environment (the old service's flat
+//! names, then nested `GATEWAY_SECTION__KEY` names). Nothing else in the crate
+//! reads environment variables.
+
+mod load;
+mod secret;
+mod settings;
+
+pub use load::{ConfigError, ConfigSource, load};
+pub use secret::Secret;
+pub use settings::{
+    AuthSettings, ConductorSettings, JobSettings, LlmSettings, LogFormat, McpSettings,
+    ServerSettings, Settings,
+};

@@ -1,0 +1,324 @@
+//! The typed settings tree, its defaults and its validation.
+//!
+//! Every section denies unknown keys so that a typo in `config.yaml` or in a
+//! `GATEWAY_*` variable is an error at start-up rather than a silent default.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::secret::{Secret, lenient_opt_string, lenient_string};
+
+/// All settings of the gateway.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub conductor: ConductorSettings,
+    pub jobs: JobSettings,
+    pub mcp: McpSettings,
+    pub llm: LlmSettings,
+    pub auth: AuthSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// `server.*`: listeners, logging, CORS and shutdown.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Bind address of both listeners.
+    #[serde(deserialize_with = "lenient_string")]
+    pub host: String,
+    /// HTTP API port; 0 picks a free port.
+    pub port: u16,
+    /// MCP port; 0 picks a free port.
+    pub mcp_port: u16,
+    /// Seconds running work may take to finish after SIGINT/SIGTERM before it is cancelled.
+    pub shutdown_grace_secs: u64,
+    /// `text` (human-readable) or `json` logs.
+    pub log_format: LogFormat,
+    /// Origins allowed by CORS; `["*"]` allows any origin, as the old service did.
+    pub cors_allowed_origins: Vec<String>,
+    /// Largest accepted request body in bytes (413 beyond).
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "0.0.0.0".into(),
+            port: 5006,
+            mcp_port: 8006,
+            shutdown_grace_secs: 10,
+            log_format: LogFormat::Text,
+            cors_allowed_origins: vec!["*".into()],
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// `conductor.*`: where the CLI is and how it may be run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConductorSettings {
+    /// The Conductor project folder: the CLI's working directory.
+    #[serde(deserialize_with = "lenient_opt_path")]
+    pub project_path: Option<PathBuf>,
+    /// Scripts folder inside the project.
+    #[serde(deserialize_with = "lenient_string")]
+    pub scripts_path: String,
+    /// Deadline in seconds for CLI runs other than agent executions.
+    pub timeout: u64,
+    /// Argument list that starts the CLI; default `<project_path>/conductor`.
+    pub command: Option<Vec<String>>,
+    /// Largest `timeout` a caller may ask for, in seconds.
+    pub max_timeout: u64,
+    /// Seconds the gateway waits past an execution's own `--timeout` before killing it.
+    pub timeout_margin: u64,
+    /// CLI processes allowed at once.
+    pub max_concurrent: usize,
+    /// Callers allowed to wait for a free slot; beyond them the runner answers "busy".
+    pub max_queue: usize,
+    /// Total stdout+stderr bytes kept per run; past it the run is killed and marked truncated.
+    pub output_limit_bytes: usize,
+    /// Largest input text in bytes (Linux refuses one argument over 128 KiB).
+    pub max_input_bytes: usize,
+    /// Milliseconds between SIGTERM and SIGKILL when a run is stopped.
+    pub kill_grace_ms: u64,
+    /// Folder that backup, restore and migrate paths must stay inside; default `<project_path>/backups`.
+    #[serde(deserialize_with = "lenient_opt_path")]
+    pub files_root: Option<PathBuf>,
+    /// Extra environment variables for the CLI process.
+    pub env: BTreeMap<String, String>,
+}
+
+impl Default for ConductorSettings {
+    fn default() -> Self {
+        Self {
+            project_path: None,
+            scripts_path: "scripts".into(),
+            timeout: 300,
+            command: None,
+            max_timeout: 3600,
+            timeout_margin: 15,
+            max_concurrent: 16,
+            max_queue: 64,
+            output_limit_bytes: 4 * 1024 * 1024,
+            max_input_bytes: 64 * 1024,
+            kill_grace_ms: 2000,
+            files_root: None,
+            env: BTreeMap::new(),
+        }
+    }
+}
+
+/// `jobs.*`: background jobs, their event logs and streams.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobSettings {
+    /// Jobs running at once.
+    pub max_running: usize,
+    /// Jobs waiting to run; beyond them new jobs get 429.
+    pub max_queued: usize,
+    /// Events kept per job for replay.
+    pub event_log_max_events: usize,
+    /// Bytes of events kept per job for replay.
+    pub event_log_max_bytes: usize,
+    /// Seconds a finished job stays readable and replayable.
+    pub retention_secs: u64,
+    /// Seconds between SSE keep-alive comments.
+    pub keepalive_secs: u64,
+    /// Reconnection delay hint sent to SSE clients, in milliseconds.
+    pub retry_ms: u64,
+    /// Seconds `/execute` waits for a job before answering 504 (the job goes on).
+    pub execute_wait_secs: u64,
+    /// Seconds an `Idempotency-Key` maps to the job it started.
+    pub idempotency_window_secs: u64,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            max_running: 16,
+            max_queued: 256,
+            event_log_max_events: 10_000,
+            event_log_max_bytes: 16 * 1024 * 1024,
+            retention_secs: 3600,
+            keepalive_secs: 15,
+            retry_ms: 2000,
+            execute_wait_secs: 600,
+            idempotency_window_secs: 600,
+        }
+    }
+}
+
+/// `mcp.*`: the MCP listener.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct McpSettings {
+    /// Serve MCP on `server.mcp_port`.
+    pub enabled: bool,
+    /// Browser origins allowed on the MCP HTTP transports (requests without `Origin` are allowed).
+    pub allowed_origins: Vec<String>,
+    /// Extra `Host` values accepted when bound to loopback (DNS-rebinding protection).
+    pub allowed_hosts: Vec<String>,
+    /// Least milliseconds between two progress notifications of one call.
+    pub progress_interval_ms: u64,
+}
+
+impl Default for McpSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
+            progress_interval_ms: 250,
+        }
+    }
+}
+
+/// `llm.*`: the OpenAI-compatible model behind plain-text commands.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LlmSettings {
+    /// API key; no key means no agent (plain text is refused, direct mode works).
+    pub api_key: Option<Secret>,
+    /// Base URL of the Chat Completions API.
+    #[serde(deserialize_with = "lenient_string")]
+    pub base_url: String,
+    /// Model name.
+    #[serde(deserialize_with = "lenient_string")]
+    pub model: String,
+    /// Seconds one model request may take.
+    pub request_timeout_secs: u64,
+    pub temperature: Option<f32>,
+    pub max_tokens: Option<u32>,
+    /// Model rounds per command.
+    pub max_steps: u32,
+    /// Retries of a request on 429, 5xx and connection errors.
+    pub max_retries: u32,
+    /// Characters of a tool result sent back to the model.
+    pub tool_result_max_chars: usize,
+    /// Messages kept per conversation (`metadata.conversation_id`).
+    pub conversation_max_messages: usize,
+}
+
+impl Default for LlmSettings {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            base_url: "https://api.openai.com/v1".into(),
+            model: "gpt-4.1-mini".into(),
+            request_timeout_secs: 120,
+            temperature: None,
+            max_tokens: None,
+            max_steps: 30,
+            max_retries: 4,
+            tool_result_max_chars: 16_000,
+            conversation_max_messages: 40,
+        }
+    }
+}
+
+/// `auth.*`: API keys (none configured: the gateway runs open).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    pub api_keys: Vec<ApiKeySetting>,
+    /// Whether `/metrics` needs a key.
+    pub protect_metrics: bool,
+}
+
+/// One API key and the scopes it grants.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeySetting {
+    pub key: Secret,
+    #[serde(default)]
+    #[serde(deserialize_with = "lenient_opt_string")]
+    pub name: Option<String>,
+    #[serde(default = "all_scopes")]
+    pub scopes: Vec<String>,
+}
+
+fn all_scopes() -> Vec<String> {
+    vec!["read".into(), "run".into(), "admin".into()]
+}
+
+fn lenient_opt_path<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
+    Ok(lenient_opt_string(d)?
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from))
+}
+
+impl Settings {
+    /// Checks what types alone cannot; the error names the key.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let c = &self.conductor;
+        let bad = |key: &str, why: &str| Err((key.to_string(), why.to_string()));
+        if c.timeout == 0 {
+            return bad("conductor.timeout", "must be at least 1 second");
+        }
+        if c.max_timeout == 0 {
+            return bad("conductor.max_timeout", "must be at least 1 second");
+        }
+        if c.max_concurrent == 0 {
+            return bad("conductor.max_concurrent", "must be at least 1");
+        }
+        if c.output_limit_bytes < 1024 {
+            return bad("conductor.output_limit_bytes", "must be at least 1024");
+        }
+        if c.max_input_bytes == 0 || c.max_input_bytes > 128 * 1024 - 16 {
+            return bad(
+                "conductor.max_input_bytes",
+                "must be between 1 and 131056 (Linux refuses one argument over 128 KiB)",
+            );
+        }
+        if let Some(cmd) = &c.command {
+            if cmd.is_empty() || cmd[0].is_empty() {
+                return bad("conductor.command", "must name a program");
+            }
+        }
+        if self.jobs.max_running == 0 {
+            return bad("jobs.max_running", "must be at least 1");
+        }
+        if self.jobs.event_log_max_events < 2 {
+            return bad("jobs.event_log_max_events", "must be at least 2");
+        }
+        if self.jobs.keepalive_secs == 0 {
+            return bad("jobs.keepalive_secs", "must be at least 1");
+        }
+        if self.llm.max_steps == 0 {
+            return bad("llm.max_steps", "must be at least 1");
+        }
+        if self.server.host.parse::<std::net::IpAddr>().is_err() && self.server.host != "localhost"
+        {
+            return bad("server.host", "must be an IP address or localhost");
+        }
+        for scope in self.auth.api_keys.iter().flat_map(|k| &k.scopes) {
+            if !["read", "run", "admin"].contains(&scope.as_str()) {
+                return bad("auth.api_keys.scopes", "scopes are read, run and admin");
+            }
+        }
+        Ok(())
+    }
+
+    /// The command that starts the CLI, and whether one is configured at all.
+    pub fn cli_command(&self) -> Option<Vec<String>> {
+        if let Some(cmd) = &self.conductor.command {
+            return Some(cmd.clone());
+        }
+        let project = self.conductor.project_path.as_ref()?;
+        Some(vec![
+            project.join("conductor").to_string_lossy().into_owned(),
+        ])
+    }
+}

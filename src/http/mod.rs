@@ -1,0 +1,73 @@
+//! The HTTP API (port 5006): one router per resource, assembled here.
+//!
+//! - `error`: `ApiError`, the single mapping from domain errors to statuses.
+//! - `body`: the JSON body extractor (422 / 413 in the contract's shape).
+//! - `health`: `/health`.
+//! - `tools`: `/api/v1/tools` and `/api/v1/tools/{name}`.
+
+pub mod body;
+pub mod error;
+mod health;
+pub mod tools;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::routing::{get, post};
+use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::state::AppState;
+use error::ApiError;
+
+/// The whole HTTP API.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.settings.server.max_body_bytes;
+    let cors = cors_layer(&state.settings.server.cors_allowed_origins);
+    Router::new()
+        .route("/health", get(health::health).options(health::health))
+        .route("/api/v1/tools", get(tools::list))
+        .route("/api/v1/tools/{name}", post(tools::call))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(cors)
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state)
+}
+
+/// CORS from configuration: `["*"]` allows any origin (the old service's behaviour).
+pub fn cors_layer(origins: &[String]) -> CorsLayer {
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    CorsLayer::new()
+        .allow_origin(allow)
+        .allow_methods(AllowMethods::list([
+            Method::GET,
+            Method::POST,
+            Method::OPTIONS,
+            Method::DELETE,
+        ]))
+        .allow_headers(AllowHeaders::mirror_request())
+        .max_age(Duration::from_secs(600))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "Not Found")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+}

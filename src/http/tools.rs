@@ -1,0 +1,56 @@
+//! The REST face of the catalogue: list tools, call one.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde_json::{Value, json};
+
+use super::body::JsonBody;
+use super::error::ApiError;
+use crate::conductor::ToolDef;
+use crate::state::AppState;
+
+/// A tool as the REST API and the web console describe it.
+pub fn describe(tool: &ToolDef) -> Value {
+    json!({
+        "name": tool.name,
+        "title": tool.title,
+        "description": tool.description,
+        "input_schema": *tool.input_schema,
+        "annotations": {
+            "readOnlyHint": tool.hints.read_only,
+            "destructiveHint": tool.hints.destructive,
+            "idempotentHint": tool.hints.idempotent,
+            "openWorldHint": false,
+        },
+        "scope": tool.scope,
+    })
+}
+
+/// `GET /api/v1/tools`
+pub async fn list(State(state): State<AppState>) -> Json<Value> {
+    let tools: Vec<Value> = state.conductor.tools().iter().map(describe).collect();
+    Json(json!({ "tools": tools }))
+}
+
+/// `POST /api/v1/tools/{name}`: runs the tool; CLI failures are results, not HTTP errors.
+pub async fn call(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    JsonBody(args): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let (tool, prepared) = state.conductor.prepare(&name, args)?;
+    let cancel = state.cancel_all.child_token();
+    let result = state
+        .conductor
+        .execute(tool, prepared, None, cancel)
+        .await?;
+    Ok(Json(json!({
+        "tool": result.tool,
+        "status": if result.is_error { "error" } else { "success" },
+        "is_error": result.is_error,
+        "outcome": result.outcome,
+        "error": result.error,
+        "text": result.text,
+        "result": result.structured,
+    })))
+}

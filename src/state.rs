@@ -1,0 +1,44 @@
+//! The handles every surface (REST, SSE, MCP, the agent) shares.
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::conductor::Conductor;
+use crate::config::Settings;
+
+/// What backs the gateway, as `/health` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A real conductor CLI from configuration.
+    Cli,
+    /// The built-in demo engine in a temporary workspace.
+    Demo,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Cli => "cli",
+            Mode::Demo => "demo",
+        }
+    }
+}
+
+/// Shared application state; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub conductor: Arc<Conductor>,
+    pub mode: Mode,
+    /// Bound ports (after port 0 was resolved).
+    pub http_port: u16,
+    pub mcp_port: Option<u16>,
+    /// Fires when shutdown starts (stop accepting work).
+    pub stopping: CancellationToken,
+    /// Fires when the grace period is over (cancel what is left).
+    pub cancel_all: CancellationToken,
+    /// Background work that shutdown waits for.
+    pub tracker: TaskTracker,
+}
