@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //!
+//! - `agent`: the LLM agent behind plain-text commands.
 //! - `cli`: command-line arguments (`serve`, `config check`, `mcp --stdio`).
 //! - `config`: typed settings, layered from defaults, `config.yaml` and the environment.
 //! - `telemetry`: logging setup.
@@ -10,14 +11,17 @@
 //! - `state`: `AppState`, the handles every surface shares.
 //! - `conductor`: the sandboxed CLI runner and the 13-tool catalogue.
 //! - `http`: the REST API (health, tools) and its error mapping.
+//! - `jobs`: background jobs, event logs and the job store.
 //! - `mcp`: the MCP server.
 //! - `demo`: the conductor CLI double, also the `--demo` engine.
 
+pub mod agent;
 pub mod cli;
 pub mod conductor;
 pub mod config;
 pub mod demo;
 pub mod http;
+pub mod jobs;
 pub mod mcp;
 pub mod startup;
 pub mod state;

@@ -11,6 +11,8 @@ use tokio_util::task::TaskTracker;
 
 use crate::conductor::Conductor;
 use crate::config::Settings;
+use crate::jobs::JobManager;
+use crate::jobs::memory::{MemoryLimits, MemoryStore};
 use crate::state::{AppState, Mode};
 
 /// How to build the application beyond its settings.
@@ -81,18 +83,38 @@ impl Application {
         if let Err(why) = conductor.runner().check() {
             tracing::warn!(reason = %why, "conductor CLI unusable: /health reports degraded and tool calls fail");
         }
+        let stopping = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        let store = Arc::new(MemoryStore::new(MemoryLimits {
+            max_events: settings.jobs.event_log_max_events,
+            max_bytes: settings.jobs.event_log_max_bytes,
+            retention: Duration::from_secs(settings.jobs.retention_secs),
+            conversation_max_messages: settings.llm.conversation_max_messages,
+        }));
+        spawn_sweeper(store.clone(), &settings, stopping.clone());
+        let agent = crate::agent::build(&settings)?;
+        let jobs = Arc::new(JobManager::new(
+            settings.jobs.clone(),
+            store,
+            conductor.clone(),
+            agent,
+            tracker.clone(),
+            stopping.clone(),
+            cancel_all.clone(),
+        ));
         let state = AppState {
             settings: Arc::new(settings),
             conductor,
+            jobs,
             mode: if options.demo { Mode::Demo } else { Mode::Cli },
             http_port: http.local_addr()?.port(),
             mcp_port: match &mcp {
                 Some(l) => Some(l.local_addr()?.port()),
                 None => None,
             },
-            stopping: CancellationToken::new(),
+            stopping,
             cancel_all,
-            tracker: TaskTracker::new(),
+            tracker,
         };
         Ok(Self {
             http,
@@ -185,4 +207,18 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Drops expired jobs now and then, so memory follows the retention setting.
+fn spawn_sweeper(store: Arc<MemoryStore>, settings: &Settings, stopping: CancellationToken) {
+    let every = Duration::from_secs(settings.jobs.retention_secs.clamp(1, 60));
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => store.expire(),
+                _ = stopping.cancelled() => break,
+            }
+        }
+    });
 }

@@ -7,6 +7,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::conductor::Conductor;
 use crate::config::Settings;
+use crate::jobs::JobManager;
 
 /// What backs the gateway, as `/health` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +32,7 @@ impl Mode {
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub conductor: Arc<Conductor>,
+    pub jobs: Arc<JobManager>,
     pub mode: Mode,
     /// Bound ports (after port 0 was resolved).
     pub http_port: u16,

@@ -114,6 +114,21 @@ fn json_result(stdout: &str) -> Option<(String, String)> {
     })
 }
 
+/// The agent's answer inside an execution's output: the `output` of the JSON
+/// result line, or the text between the rules after `🤖 Resposta:`.
+pub fn answer(stdout: &str) -> Option<String> {
+    if let Some((_, output)) = json_result(stdout) {
+        return Some(output);
+    }
+    let mut lines = stdout.lines().skip_while(|l| *l != ANSWER_HEADER).skip(1);
+    if !lines.next()?.starts_with(RULE) {
+        return None;
+    }
+    let body: Vec<&str> = lines.collect();
+    let end = body.iter().rposition(|l| l.starts_with(RULE))?;
+    Some(body[..end].join("\n"))
+}
+
 fn last_meaningful_line(text: &str) -> Option<&str> {
     text.lines().rev().map(str::trim).find(|l| !l.is_empty())
 }
@@ -169,6 +184,15 @@ mod tests {
             classify(0, bad, ""),
             (Outcome::CliError, Some("Persona file not found: p".into()))
         );
+    }
+
+    #[test]
+    fn answers_are_extracted() {
+        let text = "🤖 Resposta:\n==================================================\nline 1\nline 2\n==================================================\n⚡ Execução isolada concluída\n";
+        assert_eq!(answer(text).as_deref(), Some("line 1\nline 2"));
+        let json = "{\"status\": \"success\", \"output\": \"hi\"}\n";
+        assert_eq!(answer(json).as_deref(), Some("hi"));
+        assert_eq!(answer("🤖 Agentes disponíveis\n"), None);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::call::{EnvContext, Limits, Prepared, prepare};
 use super::catalogue::{self, TextStyle, ToolDef};
 use super::local;
-use super::outcome::Outcome;
+use super::outcome::{Outcome, answer};
 use super::output::OutputSink;
 use super::runner::{Busy, RunRequest, RunResult, Runner, RunnerConfig};
 use super::validate::ArgError;
@@ -35,6 +35,8 @@ pub struct ToolResult {
     pub tool: &'static str,
     /// The text MCP clients of the old service read.
     pub text: String,
+    /// The text a person wants: an agent's answer, the CLI's output, or a message.
+    pub readable: String,
     /// The structured result (the run, or the local action's object).
     pub structured: Value,
     pub is_error: bool,
@@ -159,6 +161,10 @@ impl Conductor {
         Ok(match local {
             Ok(value) => ToolResult {
                 tool: tool.name,
+                readable: value["message"]
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| serde_json::to_string_pretty(&value).unwrap_or_default()),
                 text: value.to_string(),
                 structured: value,
                 is_error: false,
@@ -169,6 +175,7 @@ impl Conductor {
                 let value = json!({"status": "error", "error": reason});
                 ToolResult {
                     tool: tool.name,
+                    readable: format!("❌ {reason}"),
                     text: value.to_string(),
                     structured: value,
                     is_error: true,
@@ -210,9 +217,15 @@ fn from_run(tool: &'static ToolDef, run: RunResult) -> ToolResult {
             object.to_string()
         }
     };
+    let readable = match (&run.error, answer(&run.stdout)) {
+        (Some(error), _) if run.stdout.trim().is_empty() => format!("❌ {error}"),
+        (_, Some(answer)) => answer,
+        _ => run.stdout.clone(),
+    };
     ToolResult {
         tool: tool.name,
         text,
+        readable,
         is_error: !run.ok(),
         error: run.error.clone(),
         outcome: Some(run.outcome),

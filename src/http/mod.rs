@@ -4,10 +4,16 @@
 //! - `body`: the JSON body extractor (422 / 413 in the contract's shape).
 //! - `health`: `/health`.
 //! - `tools`: `/api/v1/tools` and `/api/v1/tools/{name}`.
+//! - `jobs`: `/api/v1/stream-execute` and `/api/v1/jobs...`.
+//! - `stream`: `/api/v1/stream/{job_id}` (Server-Sent Events).
+//! - `execute`: `/execute` (synchronous).
 
 pub mod body;
 pub mod error;
+mod execute;
 mod health;
+pub mod jobs;
+pub mod stream;
 pub mod tools;
 
 use std::time::Duration;
@@ -31,6 +37,12 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health).options(health::health))
         .route("/api/v1/tools", get(tools::list))
         .route("/api/v1/tools/{name}", post(tools::call))
+        .route("/execute", post(execute::execute))
+        .route("/api/v1/stream-execute", post(jobs::stream_execute))
+        .route("/api/v1/stream/{job_id}", get(stream::stream))
+        .route("/api/v1/jobs", get(jobs::list))
+        .route("/api/v1/jobs/{job_id}", get(jobs::get))
+        .route("/api/v1/jobs/{job_id}/cancel", post(jobs::cancel))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

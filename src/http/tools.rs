@@ -51,6 +51,7 @@ pub async fn call(
         "outcome": result.outcome,
         "error": result.error,
         "text": result.text,
+        "readable": result.readable,
         "result": result.structured,
     })))
 }
