@@ -26,7 +26,7 @@ pub async fn execute(
     let id = submitted.job.job_id.clone();
     let limit = Duration::from_secs(state.settings.jobs.execute_wait_secs);
     let job =
-        state.jobs.wait(&id, limit).await?.ok_or_else(|| {
+        state.jobs.wait(&submitted, limit).await?.ok_or_else(|| {
             ApiError::internal(format!("job {id} disappeared before it finished"))
         })?;
     let response = match job.state {

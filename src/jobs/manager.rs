@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -47,11 +47,16 @@ pub struct Submitted {
     pub job: JobRecord,
     /// The `Idempotency-Key` matched an earlier job, which is returned instead.
     pub replayed: bool,
+    /// Receives the final record (even if the job is gone from the store by then).
+    pub finished: Option<Finished>,
 }
+
+/// The final record of a job, once it has one.
+pub type Finished = watch::Receiver<Option<JobRecord>>;
 
 struct Handle {
     cancel: CancellationToken,
-    done: CancellationToken,
+    finished: Finished,
 }
 
 /// Starts, tracks and cancels jobs.
@@ -145,9 +150,11 @@ impl JobManager {
             };
             if let Some(id) = earlier {
                 if let Some(job) = self.store.get(&id).await? {
+                    let finished = lock(&self.handles).get(&id).map(|h| h.finished.clone());
                     return Ok(Submitted {
                         job,
                         replayed: true,
+                        finished,
                     });
                 }
             }
@@ -177,9 +184,10 @@ impl JobManager {
             last_event_id: 0,
         };
         self.store.insert(record).await?;
+        let (done, finished) = watch::channel(None);
         let handle = Handle {
             cancel: self.cancel_all.child_token(),
-            done: CancellationToken::new(),
+            finished: finished.clone(),
         };
         let ctx = JobContext {
             job_id: Arc::from(job_id.as_str()),
@@ -188,7 +196,6 @@ impl JobManager {
             store: self.store.clone(),
             conductor: self.conductor.clone(),
         };
-        let done = handle.done.clone();
         lock(&self.handles).insert(job_id.clone(), handle);
         ctx.emit(
             "job_started",
@@ -214,6 +221,7 @@ impl JobManager {
         Ok(Submitted {
             job,
             replayed: false,
+            finished: Some(finished),
         })
     }
 
@@ -246,15 +254,19 @@ impl JobManager {
                 Err(CancelError::Finished(Box::new(record)))
             };
         }
-        let done = {
+        let finished = {
             let handles = lock(&self.handles);
             handles.get(job_id).map(|h| {
                 h.cancel.cancel();
-                h.done.clone()
+                h.finished.clone()
             })
         };
-        if let Some(done) = done {
-            done.cancelled().await;
+        if let Some(mut finished) = finished {
+            if let Ok(record) = finished.wait_for(Option::is_some).await {
+                if let Some(record) = record.clone() {
+                    return Ok(record);
+                }
+            }
         }
         let record = self
             .store
@@ -270,14 +282,23 @@ impl JobManager {
     /// Waits up to `limit` for the job to finish; the record either way.
     pub async fn wait(
         &self,
-        job_id: &str,
+        submitted: &Submitted,
         limit: Duration,
     ) -> Result<Option<JobRecord>, StoreError> {
-        let done = lock(&self.handles).get(job_id).map(|h| h.done.clone());
-        if let Some(done) = done {
-            let _ = tokio::time::timeout(limit, done.cancelled()).await;
+        let id = &submitted.job.job_id;
+        let finished = submitted
+            .finished
+            .clone()
+            .or_else(|| lock(&self.handles).get(id).map(|h| h.finished.clone()));
+        if let Some(mut finished) = finished {
+            let waited = tokio::time::timeout(limit, finished.wait_for(Option::is_some)).await;
+            if let Ok(Ok(record)) = waited {
+                if let Some(record) = record.clone() {
+                    return Ok(Some(record));
+                }
+            }
         }
-        self.store.get(job_id).await
+        self.store.get(id).await
     }
 }
 
@@ -289,7 +310,7 @@ struct Runner {
     slots: Arc<Semaphore>,
     queued: Arc<AtomicUsize>,
     handles: Arc<Mutex<HashMap<String, Handle>>>,
-    done: CancellationToken,
+    done: watch::Sender<Option<JobRecord>>,
 }
 
 impl Runner {
@@ -330,12 +351,12 @@ impl Runner {
                 }
             }
         };
-        self.finish(outcome).await;
+        let record = self.finish(outcome).await;
         lock(&self.handles).remove(&*ctx.job_id);
-        self.done.cancel();
+        self.done.send_replace(record);
     }
 
-    async fn finish(&self, outcome: Result<String, JobFailure>) {
+    async fn finish(&self, outcome: Result<String, JobFailure>) -> Option<JobRecord> {
         let ctx = &self.ctx;
         let (state, result, error) = match outcome {
             Ok(text) => {
@@ -353,26 +374,25 @@ impl Runner {
         };
         // The record is terminal before `end_of_stream`, so a client that saw the
         // end and reads the job sees the final state.
-        if let Err(e) = ctx
-            .store
-            .update(
-                &ctx.job_id,
-                JobUpdate::Finished {
-                    state,
-                    result,
-                    error,
-                },
-            )
-            .await
-        {
-            tracing::warn!(error = %e, "job end not recorded");
-        }
+        let update = JobUpdate::Finished {
+            state,
+            result,
+            error,
+        };
+        let record = match ctx.store.update(&ctx.job_id, update).await {
+            Ok(record) => Some(record),
+            Err(e) => {
+                tracing::warn!(error = %e, "job end not recorded");
+                None
+            }
+        };
         ctx.emit(
             END_OF_STREAM,
             json!({ "state": state, "message": "stream complete" }),
         )
         .await;
         tracing::info!(state = state.as_str(), "job finished");
+        record
     }
 }
 

@@ -126,7 +126,6 @@ impl JobStore for MemoryStore {
                 record.finished_at = Some(now());
                 record.result = result;
                 record.error = error;
-                *lock(&entry.finished) = Some(Instant::now());
             }
         }
         Ok(record.clone())
@@ -187,6 +186,10 @@ impl JobStore for MemoryStore {
             log.last_seq
         };
         lock(&entry.record).last_event_id = seq;
+        if terminal {
+            // Retention counts from the end of the stream, so no subscriber misses it.
+            *lock(&entry.finished) = Some(Instant::now());
+        }
         entry.notify.send_replace(seq);
         Ok(seq)
     }

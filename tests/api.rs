@@ -1,0 +1,20 @@
+//! Black-box tests of the HTTP API: the real server on a random port, the
+//! conductor CLI double behind it, clients talking HTTP and SSE.
+
+#[path = "api/helpers.rs"]
+mod helpers;
+
+#[path = "api/config.rs"]
+mod config;
+#[path = "api/execute.rs"]
+mod execute;
+#[path = "api/health.rs"]
+mod health;
+#[path = "api/jobs.rs"]
+mod jobs;
+#[path = "api/runner.rs"]
+mod runner;
+#[path = "api/stream.rs"]
+mod stream;
+#[path = "api/tools.rs"]
+mod tools;

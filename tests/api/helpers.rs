@@ -1,0 +1,287 @@
+//! Test harness: `spawn_app` starts the gateway on port 0 against the CLI
+//! double in a fresh demo workspace; helpers read the double's argv log, SSE
+//! streams (always under a deadline) and /proc.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use conductor_gateway::config::Settings;
+use conductor_gateway::startup::{Application, BuildOptions};
+use eventsource_stream::Eventsource;
+use futures::StreamExt;
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+/// Every network read in a test finishes within this or the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+pub struct TestApp {
+    pub base: String,
+    pub port: u16,
+    pub mcp_port: Option<u16>,
+    pub client: reqwest::Client,
+    pub stop: CancellationToken,
+    pub server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    pub workspace: tempfile::TempDir,
+    pub log: PathBuf,
+}
+
+/// The settings every test starts from: loopback, random ports, the CLI double.
+pub fn test_settings(workspace: &std::path::Path, log: &std::path::Path) -> Settings {
+    let mut s = Settings::default();
+    s.server.host = "127.0.0.1".into();
+    s.server.port = 0;
+    s.server.mcp_port = 0;
+    s.server.shutdown_grace_secs = 5;
+    s.mcp.enabled = false;
+    s.conductor.project_path = Some(workspace.to_path_buf());
+    s.conductor.command = Some(vec![
+        env!("CARGO_BIN_EXE_conductor-gateway").to_string(),
+        "demo-cli".to_string(),
+    ]);
+    s.conductor.kill_grace_ms = 200;
+    s.conductor.env.insert(
+        "CONDUCTOR_DOUBLE_LOG".into(),
+        log.to_string_lossy().into_owned(),
+    );
+    s
+}
+
+/// Starts the gateway with default test settings.
+pub async fn spawn_app() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+/// Starts the gateway after `tweak` adjusts the test settings.
+pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let workspace = tempfile::tempdir().expect("tempdir");
+    conductor_gateway::demo::create_workspace(workspace.path()).expect("demo workspace");
+    let log = workspace.path().join("double-argv.log");
+    let mut settings = test_settings(workspace.path(), &log);
+    tweak(&mut settings);
+    let app = Application::build(settings, BuildOptions::default())
+        .await
+        .expect("the gateway builds");
+    let port = app.port();
+    let mcp_port = app.mcp_port();
+    let stop = app.stop_token();
+    let server = tokio::spawn(app.run_until_stopped());
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        port,
+        mcp_port,
+        client: reqwest::Client::builder()
+            .timeout(DEADLINE)
+            .build()
+            .expect("client"),
+        stop,
+        server: Some(server),
+        workspace,
+        log,
+    }
+}
+
+/// One SSE message as a client sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sse {
+    pub id: String,
+    pub event_field: String,
+    pub data: Value,
+}
+
+impl Sse {
+    pub fn name(&self) -> &str {
+        self.data["event"].as_str().unwrap_or("")
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn post_json(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self.post(path, body).await;
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Calls a tool through the REST API.
+    pub async fn tool(&self, name: &str, args: Value) -> (u16, Value) {
+        self.post_json(&format!("/api/v1/tools/{name}"), args).await
+    }
+
+    /// Starts a job and returns its id.
+    pub async fn start_job(&self, payload: Value) -> String {
+        let (status, body) = self.post_json("/api/v1/stream-execute", payload).await;
+        assert_eq!(status, 200, "{body}");
+        body["job_id"].as_str().expect("job_id").to_string()
+    }
+
+    /// Opens a job's stream (optionally resuming after `last_event_id`).
+    pub async fn open_stream(&self, job_id: &str, last_event_id: Option<u64>) -> reqwest::Response {
+        let mut req = self
+            .client
+            .get(self.url(&format!("/api/v1/stream/{job_id}")));
+        if let Some(id) = last_event_id {
+            req = req.header("Last-Event-ID", id.to_string());
+        }
+        req.send().await.expect("stream")
+    }
+
+    /// Reads a whole stream to its end (the server closes after end_of_stream).
+    pub async fn read_stream(&self, job_id: &str, last_event_id: Option<u64>) -> Vec<Sse> {
+        let response = self.open_stream(job_id, last_event_id).await;
+        assert_eq!(response.status(), 200);
+        collect_events(response, usize::MAX).await
+    }
+
+    /// Reads events until one named `name` arrives; returns all read so far.
+    pub async fn wait_for_event(&self, job_id: &str, name: &str) -> Vec<Sse> {
+        let response = self.open_stream(job_id, None).await;
+        let mut events = response.bytes_stream().eventsource();
+        let mut seen = Vec::new();
+        tokio::time::timeout(DEADLINE, async {
+            while let Some(Ok(e)) = events.next().await {
+                let sse = to_sse(e);
+                let done = sse.name() == name;
+                seen.push(sse);
+                if done {
+                    return;
+                }
+            }
+            panic!("stream ended before {name}: {seen:?}");
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no {name} event within the deadline"));
+        seen
+    }
+
+    /// The argv of every CLI double run so far (program name excluded).
+    pub fn invocations(&self) -> Vec<Vec<String>> {
+        read_log(&self.log)
+            .into_iter()
+            .filter_map(|v| v.get("argv").cloned())
+            .map(|argv| serde_json::from_value(argv).expect("argv is a list of strings"))
+            .collect()
+    }
+
+    /// Every pid the double logged (its own and its children's).
+    pub fn logged_pids(&self) -> Vec<i32> {
+        read_log(&self.log)
+            .into_iter()
+            .flat_map(|v| [v.get("pid").cloned(), v.get("child_pid").cloned()])
+            .flatten()
+            .filter_map(|p| p.as_i64())
+            .map(|p| p as i32)
+            .collect()
+    }
+
+    /// Waits until the double has logged a child pid (hang mode).
+    pub async fn wait_for_child_pid(&self) -> (i32, i32) {
+        tokio::time::timeout(DEADLINE, async {
+            loop {
+                let found = read_log(&self.log).into_iter().find_map(|v| {
+                    Some((
+                        v.get("pid")?.as_i64()? as i32,
+                        v.get("child_pid")?.as_i64()? as i32,
+                    ))
+                });
+                if let Some(pids) = found {
+                    return pids;
+                }
+                tokio::task::yield_now().await;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .expect("the double logs its child pid")
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn shutdown(mut self) {
+        self.stop.cancel();
+        if let Some(server) = self.server.take() {
+            tokio::time::timeout(DEADLINE, server)
+                .await
+                .expect("server stops within the deadline")
+                .expect("server task")
+                .expect("server result");
+        }
+    }
+}
+
+pub async fn collect_events(response: reqwest::Response, max: usize) -> Vec<Sse> {
+    let mut events = response.bytes_stream().eventsource();
+    let mut out = Vec::new();
+    tokio::time::timeout(DEADLINE, async {
+        while out.len() < max {
+            match events.next().await {
+                Some(Ok(e)) => out.push(to_sse(e)),
+                Some(Err(e)) => panic!("SSE error: {e}"),
+                None => break,
+            }
+        }
+    })
+    .await
+    .expect("the stream ends within the deadline");
+    out
+}
+
+fn to_sse(e: eventsource_stream::Event) -> Sse {
+    Sse {
+        id: e.id,
+        event_field: e.event,
+        data: serde_json::from_str(&e.data).expect("data is JSON"),
+    }
+}
+
+fn read_log(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// A process is gone when /proc has no entry or only a zombie remains.
+pub fn process_gone(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+            .unwrap_or(true),
+    }
+}
+
+/// Waits (bounded) until every pid is gone; kills happen asynchronously to the reaping.
+pub async fn assert_all_gone(pids: &[i32]) {
+    let gone = tokio::time::timeout(DEADLINE, async {
+        while !pids.iter().all(|p| process_gone(*p)) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    let alive: Vec<_> = pids.iter().filter(|p| !process_gone(**p)).collect();
+    assert!(
+        gone.is_ok() && alive.is_empty(),
+        "processes still alive: {alive:?}"
+    );
+}

@@ -1,0 +1,450 @@
+//! The catalogue through `POST /api/v1/tools/{name}`: exact argv, validation
+//! before any process starts, and results in the contract's shapes.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+fn argv(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+#[tokio::test]
+async fn lists_thirteen_tools_with_schemas_and_annotations() {
+    let app = spawn_app().await;
+    let body: Value = app.get("/api/v1/tools").await.json().await.unwrap();
+    let tools = body["tools"].as_array().unwrap();
+    let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "list_available_agents",
+            "get_agent_info",
+            "validate_conductor_system",
+            "execute_agent_stateless",
+            "execute_agent_contextual",
+            "start_interactive_session",
+            "install_agent_templates",
+            "backup_agents",
+            "restore_agents",
+            "migrate_storage",
+            "set_environment",
+            "get_system_config",
+            "clear_agent_history",
+        ]
+    );
+    for tool in tools {
+        assert_eq!(tool["input_schema"]["type"], "object", "{tool}");
+        assert!(!tool["description"].as_str().unwrap().is_empty());
+        assert!(tool["annotations"]["readOnlyHint"].is_boolean());
+    }
+    let restore = tools
+        .iter()
+        .find(|t| t["name"] == "restore_agents")
+        .unwrap();
+    assert_eq!(restore["annotations"]["destructiveHint"], true);
+}
+
+#[tokio::test]
+async fn every_cli_tool_sends_the_contract_argv() {
+    let app = spawn_app().await;
+    let root = app.workspace.path().join("backups").canonicalize().ok();
+    let cases: Vec<(&str, Value, Vec<String>)> = vec![
+        ("list_available_agents", json!({}), argv(&["--list"])),
+        (
+            "get_agent_info",
+            json!({"agent_id": "CodeReviewer_Agent"}),
+            argv(&["--info", "CodeReviewer_Agent"]),
+        ),
+        (
+            "validate_conductor_system",
+            json!({}),
+            argv(&["--validate"]),
+        ),
+        (
+            "execute_agent_stateless",
+            json!({"agent_id": "CodeReviewer_Agent", "input_text": "hi"}),
+            argv(&["--agent", "CodeReviewer_Agent", "--input=hi"]),
+        ),
+        (
+            "execute_agent_stateless",
+            json!({"agent_id": "CodeReviewer_Agent", "input_text": "hi", "timeout": 30, "output_format": "json"}),
+            argv(&[
+                "--agent",
+                "CodeReviewer_Agent",
+                "--input=hi",
+                "--timeout",
+                "30",
+                "--output",
+                "json",
+            ]),
+        ),
+        (
+            "execute_agent_contextual",
+            json!({"agent_id": "CodeReviewer_Agent", "input_text": "hi", "clear_history": true}),
+            argv(&[
+                "--agent",
+                "CodeReviewer_Agent",
+                "--chat",
+                "--input=hi",
+                "--clear",
+            ]),
+        ),
+        (
+            "start_interactive_session",
+            json!({"agent_id": "CodeReviewer_Agent", "initial_input": "hello"}),
+            argv(&["--agent", "CodeReviewer_Agent", "--chat", "--input=hello"]),
+        ),
+        (
+            "install_agent_templates",
+            json!({}),
+            argv(&["--install", "list"]),
+        ),
+        (
+            "install_agent_templates",
+            json!({"template_name": "web_development"}),
+            argv(&["--install", "web_development"]),
+        ),
+        ("backup_agents", json!({}), argv(&["--backup"])),
+        (
+            "migrate_storage",
+            json!({"from_type": "filesystem", "to_type": "mongodb", "no_config_update": true}),
+            argv(&[
+                "--migrate-from",
+                "filesystem",
+                "--migrate-to",
+                "mongodb",
+                "--no-config-update",
+            ]),
+        ),
+    ];
+    for (tool, args, expected) in &cases {
+        let (status, body) = app.tool(tool, args.clone()).await;
+        assert_eq!(status, 200, "{tool}: {body}");
+        assert_eq!(body["tool"], *tool);
+        assert_eq!(app.invocations().last().unwrap(), expected, "{tool}");
+    }
+    // Paths are confined to the files folder and passed resolved.
+    let (status, _) = app
+        .tool("backup_agents", json!({"backup_path": "nightly"}))
+        .await;
+    assert_eq!(status, 200);
+    let root = root.unwrap_or_else(|| app.workspace.path().join("backups").canonicalize().unwrap());
+    let expected = root.join("nightly").to_string_lossy().into_owned();
+    assert_eq!(
+        app.invocations().last().unwrap(),
+        &argv(&["--backup", "--path", &expected])
+    );
+    let (status, _) = app
+        .tool("restore_agents", json!({"backup_path": "nightly"}))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        app.invocations().last().unwrap(),
+        &argv(&["--restore", "--path", &expected])
+    );
+    assert_eq!(app.invocations().len(), cases.len() + 2);
+}
+
+#[tokio::test]
+async fn plain_and_object_result_texts() {
+    let app = spawn_app().await;
+    let (_, list) = app.tool("list_available_agents", json!({})).await;
+    assert_eq!(list["status"], "success");
+    assert!(
+        list["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("🤖 Agentes disponíveis"),
+        "{list}"
+    );
+    assert_eq!(
+        list["result"]["command"][0],
+        env!("CARGO_BIN_EXE_conductor-gateway")
+    );
+
+    let (_, run) = app
+        .tool(
+            "execute_agent_stateless",
+            json!({"agent_id": "CodeReviewer_Agent", "input_text": "hi"}),
+        )
+        .await;
+    let text: Value = serde_json::from_str(run["text"].as_str().unwrap()).unwrap();
+    assert_eq!(text["status"], "success");
+    assert_eq!(text["returncode"], 0);
+    assert!(
+        text["stdout"]
+            .as_str()
+            .unwrap()
+            .contains("Resposta simulada"),
+        "{text}"
+    );
+    assert!(text["command"].as_str().unwrap().contains("--input=hi"));
+    assert!(
+        run["readable"]
+            .as_str()
+            .unwrap()
+            .starts_with("Resposta simulada"),
+        "{run}"
+    );
+
+    let (_, info) = app
+        .tool("get_agent_info", json!({"agent_id": "NoSuch_Agent"}))
+        .await;
+    assert_eq!(info["status"], "error");
+    assert_eq!(info["outcome"], "cli_error");
+    assert!(
+        info["error"].as_str().unwrap().contains("não encontrado"),
+        "{info}"
+    );
+}
+
+#[tokio::test]
+async fn injection_attempts_never_reach_a_process() {
+    let app = spawn_app().await;
+    let big = "x".repeat(200 * 1024);
+    let cases = [
+        (
+            "get_agent_info",
+            json!({"agent_id": "x; rm -rf /"}),
+            422,
+            "agent_id",
+        ),
+        (
+            "get_agent_info",
+            json!({"agent_id": "--list"}),
+            422,
+            "agent_id",
+        ),
+        (
+            "get_agent_info",
+            json!({"agent_id": "../etc"}),
+            422,
+            "agent_id",
+        ),
+        ("get_agent_info", json!({}), 422, "agent_id"),
+        (
+            "get_agent_info",
+            json!({"agent_id": "A", "extra": 1}),
+            422,
+            "extra",
+        ),
+        (
+            "execute_agent_stateless",
+            json!({"agent_id": "A", "input_text": big}),
+            413,
+            "input_text",
+        ),
+        (
+            "execute_agent_stateless",
+            json!({"agent_id": "A", "input_text": ""}),
+            422,
+            "input_text",
+        ),
+        (
+            "execute_agent_stateless",
+            json!({"agent_id": "A", "input_text": "x", "timeout": 0}),
+            422,
+            "timeout",
+        ),
+        (
+            "execute_agent_stateless",
+            json!({"agent_id": "A", "input_text": "x", "timeout": "soon"}),
+            422,
+            "timeout",
+        ),
+        (
+            "execute_agent_stateless",
+            json!({"agent_id": "A", "input_text": "x", "output_format": "xml"}),
+            422,
+            "output_format",
+        ),
+        (
+            "install_agent_templates",
+            json!({"template_name": "-x"}),
+            422,
+            "template_name",
+        ),
+        (
+            "restore_agents",
+            json!({"backup_path": "../../etc"}),
+            422,
+            "backup_path",
+        ),
+        (
+            "restore_agents",
+            json!({"backup_path": "/etc"}),
+            422,
+            "backup_path",
+        ),
+        (
+            "migrate_storage",
+            json!({"from_type": "s3", "to_type": "filesystem"}),
+            422,
+            "from_type",
+        ),
+        (
+            "migrate_storage",
+            json!({"from_type": "filesystem", "to_type": "mongodb", "path": "../x"}),
+            422,
+            "path",
+        ),
+        (
+            "set_environment",
+            json!({"environment": "a\nb"}),
+            422,
+            "environment",
+        ),
+    ];
+    for (tool, args, status, field) in cases {
+        let (got, body) = app.tool(tool, args.clone()).await;
+        assert_eq!(got, status, "{tool} {args}: {body}");
+        assert_eq!(body["field"], field, "{tool}: {body}");
+        assert!(
+            body["detail"].as_str().unwrap().starts_with(field),
+            "{body}"
+        );
+    }
+    let (status, body) = app.tool("no_such_tool", json!({})).await;
+    assert_eq!(status, 404, "{body}");
+    let r = app
+        .client
+        .post(app.url("/api/v1/tools/list_available_agents"))
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(
+        app.invocations().is_empty(),
+        "a process ran: {:?}",
+        app.invocations()
+    );
+}
+
+#[tokio::test]
+async fn input_text_is_data_never_a_flag() {
+    let app = spawn_app().await;
+    for text in [
+        "--agent evil",
+        "$(reboot)",
+        "; rm -rf / #",
+        "-x",
+        "line1\nline2",
+        "--list",
+    ] {
+        let (status, body) = app
+            .tool(
+                "execute_agent_stateless",
+                json!({"agent_id": "CodeReviewer_Agent", "input_text": text}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["status"], "success", "{text}: {body}");
+        let last = app.invocations().last().unwrap().clone();
+        assert_eq!(
+            last,
+            argv(&["--agent", "CodeReviewer_Agent", &format!("--input={text}")])
+        );
+    }
+}
+
+#[tokio::test]
+async fn set_environment_reaches_later_runs() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .tool(
+            "set_environment",
+            json!({"environment": "staging", "project": "site"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        app.invocations().is_empty(),
+        "set_environment runs no process"
+    );
+    app.tool(
+        "execute_agent_stateless",
+        json!({"agent_id": "CodeReviewer_Agent", "input_text": "hi"}),
+    )
+    .await;
+    assert_eq!(
+        app.invocations().last().unwrap(),
+        &argv(&[
+            "--agent",
+            "CodeReviewer_Agent",
+            "--input=hi",
+            "--environment=staging",
+            "--project=site"
+        ])
+    );
+}
+
+#[tokio::test]
+async fn clear_agent_history_empties_it_without_running_the_agent() {
+    let app = spawn_app().await;
+    for _ in 0..2 {
+        let (_, body) = app
+            .tool(
+                "execute_agent_contextual",
+                json!({"agent_id": "CodeReviewer_Agent", "input_text": "remember me"}),
+            )
+            .await;
+        assert_eq!(body["status"], "success", "{body}");
+    }
+    let runs_before = app.invocations().len();
+    let (status, body) = app
+        .tool(
+            "clear_agent_history",
+            json!({"agent_id": "CodeReviewer_Agent"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["result"]["cleared_entries"], 2, "{body}");
+    assert_eq!(app.invocations().len(), runs_before, "no CLI run");
+    let (_, info) = app
+        .tool("get_agent_info", json!({"agent_id": "CodeReviewer_Agent"}))
+        .await;
+    assert!(
+        info["text"]
+            .as_str()
+            .unwrap()
+            .contains("Conversas no histórico: 0"),
+        "{info}"
+    );
+
+    let (_, missing) = app
+        .tool("clear_agent_history", json!({"agent_id": "NoSuch_Agent"}))
+        .await;
+    assert_eq!(missing["is_error"], true);
+    assert!(
+        !app.workspace
+            .path()
+            .join(".conductor_workspace/agents/NoSuch_Agent")
+            .exists()
+    );
+}
+
+#[tokio::test]
+async fn system_config_and_session_without_input() {
+    let app = spawn_app().await;
+    let (_, config) = app.tool("get_system_config", json!({})).await;
+    assert_eq!(
+        config["result"]["config"]["storage"]["type"], "filesystem",
+        "{config}"
+    );
+    let (_, session) = app
+        .tool(
+            "start_interactive_session",
+            json!({"agent_id": "CodeReviewer_Agent"}),
+        )
+        .await;
+    assert_eq!(session["status"], "success");
+    assert!(
+        session["readable"]
+            .as_str()
+            .unwrap()
+            .contains("execute_agent_contextual")
+    );
+    assert!(app.invocations().is_empty());
+}
