@@ -160,3 +160,12 @@ fn serve_refuses_a_bad_configuration_with_a_message() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("server.port") && err.contains("PORT"), "{err}");
 }
+
+#[test]
+fn the_documented_example_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/config.yaml.example");
+    let (ok, out, err) = check(dir.path(), &[], &["--config", example]);
+    assert!(ok, "{err}");
+    assert_eq!(value(&out, "server", "port"), 5006);
+}
