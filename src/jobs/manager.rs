@@ -16,6 +16,7 @@ use super::model::{END_OF_STREAM, JobRecord, JobState, new_job_id, now};
 use super::payload::{JobCommand, ParsedPayload};
 use super::slash::{HELP, Slash};
 use super::store::{JobStore, JobUpdate, StoreError};
+use crate::auth::Scopes;
 use crate::conductor::Conductor;
 use crate::config::JobSettings;
 
@@ -130,6 +131,7 @@ impl JobManager {
         &self,
         payload: ParsedPayload,
         idempotency_key: Option<String>,
+        scopes: Scopes,
     ) -> Result<Submitted, SubmitError> {
         if self.stopping.is_cancelled() {
             return Err(SubmitError::ShuttingDown);
@@ -195,6 +197,7 @@ impl JobManager {
             cancel: handle.cancel.clone(),
             store: self.store.clone(),
             conductor: self.conductor.clone(),
+            scopes,
         };
         lock(&self.handles).insert(job_id.clone(), handle);
         ctx.emit(
@@ -217,6 +220,7 @@ impl JobManager {
             handles: self.handles.clone(),
             done,
         };
+        crate::metrics::job_submitted();
         self.tracker.spawn(runner.run(permit));
         Ok(Submitted {
             job,
@@ -391,6 +395,7 @@ impl Runner {
             json!({ "state": state, "message": "stream complete" }),
         )
         .await;
+        crate::metrics::job_finished(state);
         tracing::info!(state = state.as_str(), "job finished");
         record
     }
