@@ -36,10 +36,10 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             return response;
         }
     };
-    if let Some(scope) = route_scope(req.method(), &path) {
-        if let Err(why) = principal.require(scope) {
-            return forbidden(why);
-        }
+    if let Some(scope) = route_scope(req.method(), &path)
+        && let Err(why) = principal.require(scope)
+    {
+        return forbidden(why);
     }
     req.extensions_mut().insert(principal);
     next.run(req).await

@@ -75,12 +75,12 @@ pub async fn submit(
 ) -> Result<Submitted, ApiError> {
     let key = idempotency_key(headers)?;
     let parsed = payload::parse(body, precedence)?;
-    if let JobCommand::Tool { name, .. } = &parsed.command {
-        if let Some(tool) = catalogue::find(name) {
-            principal
-                .require(tool.scope)
-                .map_err(|why| ApiError::new(StatusCode::FORBIDDEN, why))?;
-        }
+    if let JobCommand::Tool { name, .. } = &parsed.command
+        && let Some(tool) = catalogue::find(name)
+    {
+        principal
+            .require(tool.scope)
+            .map_err(|why| ApiError::new(StatusCode::FORBIDDEN, why))?;
     }
     Ok(state.jobs.submit(parsed, key, principal.scopes).await?)
 }

@@ -75,6 +75,7 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(middleware::map_request(health_options_as_get))
         .with_state(state)
 }
 
@@ -95,6 +96,17 @@ pub fn cors_layer(origins: &[String]) -> CorsLayer {
         ]))
         .allow_headers(AllowHeaders::mirror_request())
         .max_age(Duration::from_secs(600))
+}
+
+/// The contract answers `OPTIONS /health` with the health body. The CORS layer
+/// answers every OPTIONS request as a preflight, so a plain (non-preflight)
+/// `OPTIONS /health` is served as the `GET` it is equivalent to.
+async fn health_options_as_get(mut req: axum::extract::Request) -> axum::extract::Request {
+    let preflight = req.headers().contains_key("access-control-request-method");
+    if req.method() == Method::OPTIONS && req.uri().path() == "/health" && !preflight {
+        *req.method_mut() = Method::GET;
+    }
+    req
 }
 
 async fn not_found() -> ApiError {

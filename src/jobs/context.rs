@@ -71,21 +71,21 @@ impl JobContext {
     /// A tool that ran and failed is still `Ok` (its result says so); `Err`
     /// means it could not run (unknown tool, bad arguments, busy runner).
     pub async fn run_tool(&self, name: &str, arguments: Value) -> Result<ToolResult, String> {
-        if let Some(tool) = catalogue::find(name) {
-            if !self.scopes.allows(tool.scope) {
-                let message = format!(
-                    "{name}: needs the '{}' scope, which this API key lacks",
-                    tool.scope.as_str()
-                );
-                self.emit("on_tool_start", json!({ "tool": name, "input": arguments }))
-                    .await;
-                self.emit(
-                    "on_tool_end",
-                    json!({ "tool": name, "status": "error", "error": message }),
-                )
+        if let Some(tool) = catalogue::find(name)
+            && !self.scopes.allows(tool.scope)
+        {
+            let message = format!(
+                "{name}: needs the '{}' scope, which this API key lacks",
+                tool.scope.as_str()
+            );
+            self.emit("on_tool_start", json!({ "tool": name, "input": arguments }))
                 .await;
-                return Err(message);
-            }
+            self.emit(
+                "on_tool_end",
+                json!({ "tool": name, "status": "error", "error": message }),
+            )
+            .await;
+            return Err(message);
         }
         self.emit("on_tool_start", json!({ "tool": name, "input": arguments }))
             .await;

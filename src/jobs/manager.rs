@@ -150,15 +150,15 @@ impl JobManager {
                     }
                 }
             };
-            if let Some(id) = earlier {
-                if let Some(job) = self.store.get(&id).await? {
-                    let finished = lock(&self.handles).get(&id).map(|h| h.finished.clone());
-                    return Ok(Submitted {
-                        job,
-                        replayed: true,
-                        finished,
-                    });
-                }
+            if let Some(id) = earlier
+                && let Some(job) = self.store.get(&id).await?
+            {
+                let finished = lock(&self.handles).get(&id).map(|h| h.finished.clone());
+                return Ok(Submitted {
+                    job,
+                    replayed: true,
+                    finished,
+                });
             }
         }
         let admitted = self.admit();
@@ -265,12 +265,11 @@ impl JobManager {
                 h.finished.clone()
             })
         };
-        if let Some(mut finished) = finished {
-            if let Ok(record) = finished.wait_for(Option::is_some).await {
-                if let Some(record) = record.clone() {
-                    return Ok(record);
-                }
-            }
+        if let Some(mut finished) = finished
+            && let Ok(record) = finished.wait_for(Option::is_some).await
+            && let Some(record) = record.clone()
+        {
+            return Ok(record);
         }
         let record = self
             .store
@@ -296,10 +295,10 @@ impl JobManager {
             .or_else(|| lock(&self.handles).get(id).map(|h| h.finished.clone()));
         if let Some(mut finished) = finished {
             let waited = tokio::time::timeout(limit, finished.wait_for(Option::is_some)).await;
-            if let Ok(Ok(record)) = waited {
-                if let Some(record) = record.clone() {
-                    return Ok(Some(record));
-                }
+            if let Ok(Ok(record)) = waited
+                && let Some(record) = record.clone()
+            {
+                return Ok(Some(record));
             }
         }
         self.store.get(id).await

@@ -192,6 +192,8 @@ impl TestApp {
             .flatten()
             .filter_map(|p| p.as_i64())
             .map(|p| p as i32)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
             .collect()
     }
 
