@@ -167,11 +167,28 @@ impl Application {
             "conductor-gateway listening"
         );
         let header_timeout = Duration::from_secs(state.settings.limits.header_read_timeout_secs);
+        let h2_streams = state
+            .settings
+            .limits
+            .max_streams_per_client
+            .clamp(16, 100_000) as u32;
         let app = crate::http::router(state.clone());
-        let mut http = tokio::spawn(serve(self.http, app, stopping.clone(), header_timeout));
+        let mut http = tokio::spawn(serve(
+            self.http,
+            app,
+            stopping.clone(),
+            header_timeout,
+            h2_streams,
+        ));
         let mut mcp = self.mcp.map(|listener| {
             let app = crate::mcp::router(state.clone());
-            tokio::spawn(serve(listener, app, stopping.clone(), header_timeout))
+            tokio::spawn(serve(
+                listener,
+                app,
+                stopping.clone(),
+                header_timeout,
+                h2_streams,
+            ))
         });
 
         tokio::select! {

@@ -26,6 +26,7 @@ pub async fn serve(
     app: Router,
     stop: CancellationToken,
     header_timeout: Duration,
+    max_h2_streams: u32,
 ) {
     let connections = TaskTracker::new();
     loop {
@@ -56,6 +57,9 @@ pub async fn serve(
                 .http1()
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout);
+            // HTTP/2 (h2c) lets one client carry many SSE subscriptions on one
+            // connection, far cheaper than one HTTP/1.1 connection each.
+            builder.http2().max_concurrent_streams(max_h2_streams);
             let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
             tokio::pin!(conn);
             tokio::select! {

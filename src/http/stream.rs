@@ -76,7 +76,7 @@ pub async fn stream(
     let mut ticker = interval_at(Instant::now() + keepalive, keepalive);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let body = Frames {
-        events: events.ready_chunks(256),
+        events: events.ready_chunks(16),
         ticker,
         job_id,
         preamble: Some(Bytes::from(format!("retry: {}\n\n", settings.retry_ms))),
