@@ -282,10 +282,10 @@ impl Settings {
                 "must be between 1 and 131056 (Linux refuses one argument over 128 KiB)",
             );
         }
-        if let Some(cmd) = &c.command {
-            if cmd.is_empty() || cmd[0].is_empty() {
-                return bad("conductor.command", "must name a program");
-            }
+        if let Some(cmd) = &c.command
+            && (cmd.is_empty() || cmd[0].is_empty())
+        {
+            return bad("conductor.command", "must name a program");
         }
         if self.jobs.max_running == 0 {
             return bad("jobs.max_running", "must be at least 1");
