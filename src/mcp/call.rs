@@ -8,10 +8,15 @@
 //! Streamable HTTP session is deleted), the runner's drop guard SIGKILLs the
 //! group, so no path leaves processes behind.
 
+use std::time::Duration;
+
 use tokio_util::sync::CancellationToken;
 
 use super::progress::{self, Progress};
 use crate::conductor::{Busy, Conductor, Prepared, ToolDef, ToolResult};
+
+/// How long a finished call waits for its last progress notification to go out.
+const FINAL_PROGRESS: Duration = Duration::from_secs(1);
 
 /// The tokens whose firing stops a call.
 pub struct CallSignals {
@@ -71,7 +76,15 @@ pub async fn run(
     let mut forwarded = false;
     loop {
         tokio::select! {
-            result = &mut run => return result,
+            result = &mut run => {
+                // The runner has closed the sink: deliver the lines still
+                // batched, so every output line reaches the client before the
+                // result does.
+                if !forwarded {
+                    let _ = tokio::time::timeout(FINAL_PROGRESS, &mut forward).await;
+                }
+                return result;
+            }
             _ = &mut stop, if !stopped => {
                 stopped = true;
                 // Keep awaiting the run: it kills the group and reports `cancelled`.

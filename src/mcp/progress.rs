@@ -3,7 +3,8 @@
 //!
 //! The first line goes out at once (a client wants to see that work started);
 //! lines arriving within the interval after a notification are batched and
-//! sent together, joined by newlines, when the interval is over. `progress`
+//! sent together, joined by newlines, when the interval is over; lines still
+//! batched when the run ends go out before its result. `progress`
 //! counts the lines seen so far, so it increases with every notification as
 //! the spec requires; there is no `total` because a run's length is unknown.
 

@@ -195,6 +195,29 @@ async fn legacy_sse_initializes_lists_and_calls_with_progress() {
 }
 
 #[tokio::test]
+async fn legacy_sse_runs_every_tool() {
+    let app = spawn_app().await;
+    let mut client = SseClient::connect(&app).await;
+    client.initialize().await;
+    let list = client.request(2, "tools/list", json!({})).await;
+    let tools: Vec<rmcp::model::Tool> =
+        serde_json::from_value(list["result"]["tools"].clone()).expect("MCP tools");
+    let mut id = 100;
+    every_tool(&app.log, &tools, async |name, arguments| {
+        id += 1;
+        let response = client
+            .request(
+                id,
+                "tools/call",
+                json!({"name": name, "arguments": arguments}),
+            )
+            .await;
+        serde_json::from_value(response["result"].clone()).expect("a CallToolResult")
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn legacy_sse_cancel_and_dropped_stream_kill_process_trees() {
     let app = spawn_with(|s| double_mode(s, "hang", 0)).await;
     let mut client = SseClient::connect(&app).await;

@@ -5,18 +5,25 @@ use std::path::Path;
 use std::process::Stdio;
 
 use rmcp::ServiceExt;
-use rmcp::model::CallToolRequestParams;
+use rmcp::model::{CallToolRequestParams, ProgressNotificationParam};
 use rmcp::transport::TokioChildProcess;
 use serde_json::json;
+use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::helpers::*;
 
-/// Spawns the binary with a config that points the double's log (and mode) into `dir`.
-async fn spawn_stdio(dir: &Path, mode: Option<&str>) -> (Client, i32) {
+/// Spawns the binary with a config that points the double's log (and mode) into `dir`;
+/// the client, the server's pid and the progress notifications it receives.
+async fn spawn_stdio(
+    dir: &Path,
+    mode: Option<&str>,
+) -> (Client, i32, UnboundedReceiver<ProgressNotificationParam>) {
     let log = dir.join("double-argv.log");
     let mut env = format!("    CONDUCTOR_DOUBLE_LOG: {}\n", log.display());
     if let Some(mode) = mode {
-        env.push_str(&format!("    CONDUCTOR_DOUBLE_MODE: {mode}\n"));
+        env.push_str(&format!(
+            "    CONDUCTOR_DOUBLE_MODE: {mode}\n    CONDUCTOR_DOUBLE_DELAY_MS: \"20\"\n    CONDUCTOR_DOUBLE_DRIP_LINES: \"2\"\n"
+        ));
     }
     let config = dir.join("config.yaml");
     std::fs::write(
@@ -35,24 +42,18 @@ async fn spawn_stdio(dir: &Path, mode: Option<&str>) -> (Client, i32) {
         .spawn()
         .expect("the binary starts");
     let pid = transport.id().expect("a pid") as i32;
-    let (handler, _progress) = TestClient::new();
+    let (handler, progress) = TestClient::new();
     let client = within("initialize over stdio", handler.serve(transport))
         .await
         .expect("the stdio server initializes");
-    (client, pid)
-}
-
-fn argvs(log: &Path) -> Vec<serde_json::Value> {
-    log_entries(log)
-        .into_iter()
-        .filter_map(|e| e.get("argv").cloned())
-        .collect()
+    (client, pid, progress)
 }
 
 #[tokio::test]
-async fn stdio_serves_the_catalogue_and_runs_the_demo_cli() {
+async fn stdio_serves_the_catalogue_runs_every_tool_and_reports_progress() {
     let dir = tempfile::tempdir().unwrap();
-    let (client, pid) = spawn_stdio(dir.path(), None).await;
+    let log = dir.path().join("double-argv.log");
+    let (client, pid, mut progress) = spawn_stdio(dir.path(), Some("drip")).await;
     let info = client.peer_info().expect("server info");
     let server = info.server_info.as_ref().expect("server identity");
     assert_eq!(server.name, "ConductorAdvancedMCP");
@@ -60,21 +61,14 @@ async fn stdio_serves_the_catalogue_and_runs_the_demo_cli() {
 
     let tools = within("tools/list", client.list_all_tools()).await.unwrap();
     assert_eq!(tools.len(), 13);
-
-    let list = call(&client, "list_available_agents", json!({})).await;
-    assert_eq!(list.is_error, Some(false));
-    assert!(text(&list).contains("CodeReviewer_Agent"));
-    let info = call(
-        &client,
-        "get_agent_info",
-        json!({"agent_id": "DocWriter_Agent"}),
-    )
+    every_tool(&log, &tools, async |name, arguments| {
+        call(&client, name, arguments).await
+    })
     .await;
-    assert_eq!(info.is_error, Some(false), "{info:?}");
-    assert_eq!(
-        argvs(&dir.path().join("double-argv.log")),
-        vec![json!(["--list"]), json!(["--info", "DocWriter_Agent"])]
-    );
+    // Every run dripped `linha 1`: its notification came before the result.
+    let first = progress.try_recv().expect("a progress notification");
+    assert!(first.message.unwrap().contains("linha 1"));
+
     let bad = call(&client, "get_agent_info", json!({"agent_id": ""})).await;
     assert_eq!(bad.is_error, Some(true));
     assert!(text(&bad).contains("agent_id"));
@@ -88,7 +82,7 @@ async fn stdio_serves_the_catalogue_and_runs_the_demo_cli() {
 async fn closing_stdin_mid_call_kills_the_process_tree() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("double-argv.log");
-    let (client, pid) = spawn_stdio(dir.path(), Some("hang")).await;
+    let (client, pid, _) = spawn_stdio(dir.path(), Some("hang")).await;
     let peer = client.peer().clone();
     tokio::spawn(async move {
         let _ = peer

@@ -9,7 +9,7 @@ use rmcp::model::{CallToolRequestParams, ClientRequest, ErrorCode, ProtocolVersi
 use rmcp::service::PeerRequestOptions;
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::{ClientLifecycleMode, ClientServiceExt, ServiceError};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::*;
 
@@ -28,8 +28,6 @@ const TOOL_NAMES: [&str; 13] = [
     "get_system_config",
     "clear_agent_history",
 ];
-
-const AGENT: &str = "CodeReviewer_Agent";
 
 #[tokio::test]
 async fn initialize_names_the_server_and_lists_the_13_tools_with_schemas() {
@@ -146,170 +144,11 @@ async fn every_tool_runs_with_the_contract_argv_and_structured_results() {
     let app = spawn_app().await;
     let (client, _) = app.client().await;
     let tools = within("tools/list", client.list_all_tools()).await.unwrap();
-    let files = || {
-        app.workspace
-            .path()
-            .join("backups")
-            .canonicalize()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned()
-    };
-    // (tool, arguments, the argv the CLI gets, or None when nothing runs)
-    let cases: Vec<(&str, Value, Option<Vec<String>>)> = vec![
-        ("list_available_agents", json!({}), Some(argv(&["--list"]))),
-        (
-            "get_agent_info",
-            json!({"agent_id": AGENT}),
-            Some(argv(&["--info", AGENT])),
-        ),
-        (
-            "validate_conductor_system",
-            json!({}),
-            Some(argv(&["--validate"])),
-        ),
-        (
-            "execute_agent_stateless",
-            json!({"agent_id": AGENT, "input_text": "review this", "timeout": 30, "output_format": "json"}),
-            Some(argv(&[
-                "--agent",
-                AGENT,
-                "--input=review this",
-                "--timeout",
-                "30",
-                "--output",
-                "json",
-            ])),
-        ),
-        (
-            "execute_agent_contextual",
-            json!({"agent_id": AGENT, "input_text": "-x looks like a flag", "clear_history": true}),
-            Some(argv(&[
-                "--agent",
-                AGENT,
-                "--chat",
-                "--input=-x looks like a flag",
-                "--clear",
-            ])),
-        ),
-        (
-            "start_interactive_session",
-            json!({"agent_id": AGENT, "initial_input": "hello"}),
-            Some(argv(&["--agent", AGENT, "--chat", "--input=hello"])),
-        ),
-        (
-            "start_interactive_session",
-            json!({"agent_id": AGENT}),
-            None,
-        ),
-        (
-            "install_agent_templates",
-            json!({}),
-            Some(argv(&["--install", "list"])),
-        ),
-        (
-            "install_agent_templates",
-            json!({"template_name": "data_science"}),
-            Some(argv(&["--install", "data_science"])),
-        ),
-        ("backup_agents", json!({"backup_path": "b1"}), Some(vec![])),
-        ("restore_agents", json!({"backup_path": "b1"}), Some(vec![])),
-        (
-            "migrate_storage",
-            json!({"from_type": "filesystem", "to_type": "filesystem", "path": "m1", "no_config_update": true}),
-            Some(vec![]),
-        ),
-        ("get_system_config", json!({}), None),
-        ("clear_agent_history", json!({"agent_id": AGENT}), None),
-        (
-            "set_environment",
-            json!({"environment": "staging", "project": "demo"}),
-            None,
-        ),
-        (
-            "execute_agent_stateless",
-            json!({"agent_id": AGENT, "input_text": "hi"}),
-            Some(argv(&[
-                "--agent",
-                AGENT,
-                "--input=hi",
-                "--environment=staging",
-                "--project=demo",
-            ])),
-        ),
-    ];
-    for (name, arguments, expected) in cases {
-        let before = app.argvs().len();
-        let result = call(&client, name, arguments.clone()).await;
-        let tool = tools.iter().find(|t| t.name == name).unwrap();
-        assert_conforms(tool, &result);
-        let argvs = app.argvs();
-        match expected {
-            None => assert_eq!(
-                argvs.len(),
-                before,
-                "{name} {arguments} must not run the CLI"
-            ),
-            Some(expected) => {
-                assert_eq!(
-                    argvs.len(),
-                    before + 1,
-                    "{name} {arguments} runs the CLI once"
-                );
-                let got = argvs.last().unwrap().clone();
-                // Paths are resolved inside the files folder; they exist only after the call.
-                let expected = match name {
-                    "backup_agents" => argv(&["--backup", "--path", &format!("{}/b1", files())]),
-                    "restore_agents" => argv(&["--restore", "--path", &format!("{}/b1", files())]),
-                    "migrate_storage" => argv(&[
-                        "--migrate-from",
-                        "filesystem",
-                        "--migrate-to",
-                        "filesystem",
-                        "--path",
-                        &format!("{}/m1", files()),
-                        "--no-config-update",
-                    ]),
-                    _ => expected,
-                };
-                assert_eq!(got, expected, "{name} {arguments}");
-            }
-        }
-        let text = text(&result);
-        match name {
-            // The old service's plain-text tools: the CLI's stdout.
-            "list_available_agents" => {
-                assert_eq!(result.is_error, Some(false));
-                assert!(text.contains(AGENT) && text.contains("Total"), "{text}");
-            }
-            "get_agent_info" | "validate_conductor_system" => {
-                assert_eq!(result.is_error, Some(false), "{text}");
-                assert!(!text.starts_with('❌'), "{text}");
-            }
-            "backup_agents" => assert!(!text.trim().is_empty()),
-            // The others: the JSON text of the contract's object.
-            _ => {
-                let object: Value = serde_json::from_str(&text)
-                    .unwrap_or_else(|e| panic!("{name}: text is not JSON ({e}): {text}"));
-                assert!(object["status"] == "success" || object["status"] == "error");
-                if name.starts_with("execute_agent") {
-                    assert_eq!(object["status"], "success", "{text}");
-                    for key in ["stdout", "stderr", "returncode", "command"] {
-                        assert!(object.get(key).is_some(), "{name}: no {key} in {text}");
-                    }
-                }
-            }
-        }
-        if name == "get_system_config" {
-            let structured = result.structured_content.as_ref().unwrap();
-            assert_eq!(structured["config"]["storage"]["type"], "filesystem");
-        }
-    }
+    every_tool(&app.log, &tools, async |name, arguments| {
+        call(&client, name, arguments).await
+    })
+    .await;
     client.cancel().await.unwrap();
-}
-
-fn argv(parts: &[&str]) -> Vec<String> {
-    parts.iter().map(|s| s.to_string()).collect()
 }
 
 #[tokio::test]
