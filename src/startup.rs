@@ -24,6 +24,29 @@ pub struct BuildOptions {
     pub demo: bool,
 }
 
+/// Points `settings` at a fresh demo workspace and the built-in demo engine
+/// (`<this binary> demo-cli`, unless a command is configured). The workspace
+/// lives as long as the returned directory. Shared by `serve --demo` and
+/// `mcp --stdio --demo`.
+pub fn prepare_demo(settings: &mut Settings) -> anyhow::Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new()
+        .prefix("conductor-demo-")
+        .tempdir()
+        .context("creating the demo workspace")?;
+    crate::demo::create_workspace(dir.path()).context("writing the demo workspace")?;
+    settings.conductor.project_path = Some(dir.path().to_path_buf());
+    if settings.conductor.command.is_none() {
+        let exe = std::env::current_exe().context("locating the gateway binary")?;
+        settings.conductor.command =
+            Some(vec![exe.to_string_lossy().into_owned(), "demo-cli".into()]);
+    }
+    tracing::warn!(
+        workspace = %dir.path().display(),
+        "DEMO MODE: tools run the built-in demo engine, not a real conductor CLI"
+    );
+    Ok(dir)
+}
+
 /// A built, bound, not yet running gateway.
 pub struct Application {
     http: TcpListener,
@@ -36,22 +59,7 @@ impl Application {
     /// Binds the listeners (port 0 picks a free port) and wires the state.
     pub async fn build(mut settings: Settings, options: BuildOptions) -> anyhow::Result<Self> {
         let demo_workspace = if options.demo {
-            let dir = tempfile::Builder::new()
-                .prefix("conductor-demo-")
-                .tempdir()
-                .context("creating the demo workspace")?;
-            crate::demo::create_workspace(dir.path()).context("writing the demo workspace")?;
-            settings.conductor.project_path = Some(dir.path().to_path_buf());
-            if settings.conductor.command.is_none() {
-                let exe = std::env::current_exe().context("locating the gateway binary")?;
-                settings.conductor.command =
-                    Some(vec![exe.to_string_lossy().into_owned(), "demo-cli".into()]);
-            }
-            tracing::warn!(
-                workspace = %dir.path().display(),
-                "DEMO MODE: tools run the built-in demo engine, not a real conductor CLI"
-            );
-            Some(dir)
+            Some(prepare_demo(&mut settings)?)
         } else {
             None
         };

@@ -1,0 +1,168 @@
+//! `ConductorMcp`: the one MCP `ServerHandler`, written by hand over the tool
+//! catalogue (rather than rmcp's `#[tool_router]`) so that MCP, the REST tool
+//! endpoints and the LLM agent all read the same 13 definitions.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
+    PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
+use tokio_util::sync::CancellationToken;
+
+use super::call::{self, CallSignals};
+use super::progress::Progress;
+use super::tools;
+use crate::conductor::{Conductor, ToolError};
+use crate::config::Settings;
+use crate::state::AppState;
+
+/// The server name MCP clients of the old service know.
+pub const SERVER_NAME: &str = "ConductorAdvancedMCP";
+
+/// What the model is told about this server at `initialize`.
+pub const INSTRUCTIONS: &str = "\
+This server runs the conductor agent CLI of one project. Agents are named assistants (code \
+review, documentation, commit messages, ...) that answer a message through an AI provider.
+
+How to use the tools:
+- list_available_agents first: it names every agent_id. get_agent_info shows one agent in detail.
+- execute_agent_stateless sends one self-contained message to an agent (no history).
+- execute_agent_contextual continues a conversation: the agent sees its earlier turns and the \
+turn is saved (clear_history starts afresh). start_interactive_session begins such a \
+conversation; later turns go through execute_agent_contextual. clear_agent_history empties it.
+- validate_conductor_system and get_system_config inspect the project's configuration.
+- install_agent_templates lists templates (no argument) or installs one.
+- backup_agents, restore_agents and migrate_storage administer agent storage: restore_agents and \
+migrate_storage overwrite data, so confirm with the user first.
+- set_environment sets the environment/project passed to later agent runs.
+
+Agent runs can take minutes. Send a progressToken to receive the CLI's output lines as progress \
+notifications; cancel a call with notifications/cancelled (its processes are killed). A failed \
+run is a result with isError true and the reason in its text; execution tools answer the JSON \
+text of {status, stdout, stderr, returncode, command}, and every result also carries \
+structuredContent.";
+
+/// What a handler needs from the application; built from `AppState`, or
+/// directly by the stdio entry point, which has no HTTP state.
+#[derive(Clone)]
+pub struct McpContext {
+    pub settings: Arc<Settings>,
+    pub conductor: Arc<Conductor>,
+    /// Fires when the gateway's shutdown grace period is over.
+    pub cancel_all: CancellationToken,
+}
+
+impl McpContext {
+    pub fn from_state(state: &AppState) -> Self {
+        Self {
+            settings: state.settings.clone(),
+            conductor: state.conductor.clone(),
+            cancel_all: state.cancel_all.clone(),
+        }
+    }
+
+    fn progress_interval(&self) -> Duration {
+        Duration::from_millis(self.settings.mcp.progress_interval_ms)
+    }
+}
+
+/// The handler of one MCP connection (one Streamable HTTP session, one legacy
+/// SSE stream, or the stdio pipe).
+#[derive(Clone)]
+pub struct ConductorMcp {
+    ctx: McpContext,
+    /// Fires when this connection's transport is gone (the legacy SSE stream
+    /// was dropped, stdin closed): its running calls are cancelled at once
+    /// instead of after rmcp's drain timeout.
+    transport_gone: CancellationToken,
+}
+
+impl ConductorMcp {
+    pub fn new(ctx: McpContext, transport_gone: CancellationToken) -> Self {
+        Self {
+            ctx,
+            transport_gone,
+        }
+    }
+}
+
+/// The server's identity and capabilities, the same on every transport.
+pub fn server_info() -> ServerConfig {
+    ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        .with_server_info(
+            Implementation::new(SERVER_NAME, env!("CARGO_PKG_VERSION"))
+                .with_title("Conductor gateway")
+                .with_description("The conductor agent CLI's 13 tools"),
+        )
+        .with_instructions(INSTRUCTIONS)
+        // The newest revision that still has an `initialize` handshake; rmcp
+        // answers an older client with the version it asked for when known.
+        .with_protocol_version(ProtocolVersion::LATEST_WITH_INITIALIZE)
+}
+
+impl ServerHandler for ConductorMcp {
+    fn get_info(&self) -> ServerConfig {
+        server_info()
+    }
+
+    // The list is built once; answering never touches the runner, so it never
+    // waits for a running call.
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        Ok(ListToolsResult::with_all_items(tools::mcp_tools().to_vec()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        tools::mcp_tools().iter().find(|t| t.name == name).cloned()
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let args = request
+            .arguments
+            .map(serde_json::Value::Object)
+            .unwrap_or(serde_json::Value::Null);
+        let (tool, prepared) = match self.ctx.conductor.prepare(&request.name, args) {
+            Ok(ok) => ok,
+            // An unknown tool is a request the server cannot route: the spec's -32602.
+            Err(ToolError::UnknownTool(name)) => {
+                return Err(McpError::invalid_params(
+                    format!("unknown tool '{name}'; tools/list names the available tools"),
+                    None,
+                ));
+            }
+            // Bad arguments are a tool error the model can read and correct.
+            Err(ToolError::InvalidArguments(why)) => {
+                return Ok(tools::invalid_arguments(&why).into());
+            }
+            Err(ToolError::Busy(busy)) => return Ok(tools::busy(&busy).into()),
+        };
+        let progress = context
+            .meta
+            .get_progress_token()
+            .map(|token| Progress::new(token, context.peer.clone(), self.ctx.progress_interval()));
+        let signals = CallSignals {
+            request_cancelled: context.ct.clone(),
+            transport_gone: self.transport_gone.clone(),
+            client_gone: super::streamable::client_gone(&context.extensions),
+            shutdown: self.ctx.cancel_all.clone(),
+        };
+        tracing::info!(tool = tool.name, "mcp tool call");
+        let result = call::run(&self.ctx.conductor, tool, prepared, signals, progress).await;
+        Ok(match result {
+            Ok(result) => tools::tool_result(result),
+            Err(busy) => tools::busy(&busy),
+        }
+        .into())
+    }
+}

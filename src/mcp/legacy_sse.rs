@@ -1,0 +1,156 @@
+//! The legacy MCP "HTTP+SSE" transport (protocol 2024-11-05), which the old
+//! service's clients speak and rmcp no longer ships.
+//!
+//! `GET /sse` opens a session: its first event is `event: endpoint` with
+//! `data: /messages?sessionId=<id>`, then every server message follows as
+//! `event: message`. The client posts its JSON-RPC messages to that endpoint
+//! (`202 Accepted`; answers come over the stream). The same `ConductorMcp`
+//! handler runs over a pair of channels. The stream's lifetime is the
+//! session's: when the response is dropped (the client went away), the
+//! session is removed and its running calls are cancelled.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::{Stream, StreamExt};
+use rmcp::model::{ClientJsonRpcMessage, ServerJsonRpcMessage};
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::handler::{ConductorMcp, McpContext};
+
+/// Messages a session buffers from the client before `POST` waits.
+const INBOX: usize = 64;
+/// Messages buffered towards the SSE stream before the handler waits.
+const OUTBOX: usize = 64;
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// The open legacy sessions: id to the channel feeding that session's handler.
+#[derive(Clone)]
+pub struct LegacySessions {
+    ctx: McpContext,
+    tracker: TaskTracker,
+    inboxes: Arc<Mutex<HashMap<String, mpsc::Sender<ClientJsonRpcMessage>>>>,
+}
+
+impl LegacySessions {
+    pub fn new(ctx: McpContext, tracker: TaskTracker) -> Self {
+        Self {
+            ctx,
+            tracker,
+            inboxes: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    fn inbox(&self, id: &str) -> Option<mpsc::Sender<ClientJsonRpcMessage>> {
+        self.inboxes.lock().ok()?.get(id).cloned()
+    }
+}
+
+/// Ends a session when the SSE response carrying it is dropped.
+struct SessionEnd {
+    id: String,
+    sessions: LegacySessions,
+    gone: CancellationToken,
+}
+
+impl Drop for SessionEnd {
+    fn drop(&mut self) {
+        if let Ok(mut inboxes) = self.sessions.inboxes.lock() {
+            inboxes.remove(&self.id);
+        }
+        self.gone.cancel();
+        tracing::info!(session = %self.id, "legacy SSE session closed");
+    }
+}
+
+/// `GET /sse`: opens a session and streams its messages.
+pub async fn open(
+    State(sessions): State<LegacySessions>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let (inbox_tx, inbox_rx) = mpsc::channel::<ClientJsonRpcMessage>(INBOX);
+    let (outbox_tx, outbox_rx) = futures::channel::mpsc::channel::<ServerJsonRpcMessage>(OUTBOX);
+    if let Ok(mut inboxes) = sessions.inboxes.lock() {
+        inboxes.insert(id.clone(), inbox_tx);
+    }
+    // Also fires when the shutdown grace is over, which ends the stream.
+    let gone = sessions.ctx.cancel_all.child_token();
+    let handler = ConductorMcp::new(sessions.ctx.clone(), gone.clone());
+    let transport = (outbox_tx, ReceiverStream::new(inbox_rx));
+    let serve_gone = gone.clone();
+    let session_id = id.clone();
+    sessions.tracker.spawn(async move {
+        match rmcp::service::serve_server_with_ct(handler, transport, serve_gone).await {
+            Ok(running) => {
+                let _ = running.waiting().await;
+            }
+            Err(e) => tracing::info!(session = %session_id, error = %e, "legacy SSE session ended before initialize"),
+        }
+    });
+    tracing::info!(session = %id, "legacy SSE session opened");
+
+    let endpoint = Event::default()
+        .event("endpoint")
+        .data(format!("/messages?sessionId={id}"));
+    let end = SessionEnd { id, sessions, gone };
+    let messages = outbox_rx.map(move |message| {
+        // The guard lives as long as the stream: dropping the response drops it.
+        let _session = &end;
+        Ok(
+            match Event::default().event("message").json_data(&message) {
+                Ok(event) => event,
+                Err(e) => {
+                    tracing::error!(error = %e, "a server message could not be serialized");
+                    Event::default().comment("unserializable message dropped")
+                }
+            },
+        )
+    });
+    let stream = futures::stream::once(async move { Ok(endpoint) }).chain(messages);
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SessionQuery {
+    #[serde(rename = "sessionId", alias = "session_id")]
+    session_id: Option<String>,
+}
+
+/// `POST /messages?sessionId=<id>`: one JSON-RPC message for a session.
+pub async fn message(
+    State(sessions): State<LegacySessions>,
+    Query(query): Query<SessionQuery>,
+    body: Bytes,
+) -> Response {
+    let Some(id) = query.session_id else {
+        return (StatusCode::BAD_REQUEST, "sessionId is required").into_response();
+    };
+    let Some(inbox) = sessions.inbox(&id) else {
+        return (StatusCode::NOT_FOUND, "Could not find session").into_response();
+    };
+    let message: ClientJsonRpcMessage = match serde_json::from_slice(&body) {
+        Ok(m) => m,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("Could not parse message: {e}"),
+            )
+                .into_response();
+        }
+    };
+    match inbox.send(message).await {
+        Ok(()) => (StatusCode::ACCEPTED, "Accepted").into_response(),
+        Err(_) => (StatusCode::NOT_FOUND, "Could not find session").into_response(),
+    }
+}

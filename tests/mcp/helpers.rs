@@ -1,0 +1,563 @@
+//! Test harness for the MCP tests: `spawn_with` starts the gateway on port 0
+//! against the CLI double in a fresh demo workspace; helpers connect the rmcp
+//! client, read the double's invocation log and check /proc. Every wait has a
+//! deadline.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use conductor_gateway::config::Settings;
+use conductor_gateway::startup::{Application, BuildOptions};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, JsonObject, ProgressNotificationParam, Tool,
+};
+use rmcp::service::{NotificationContext, RunningService};
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::{ClientHandler, RoleClient, ServiceExt};
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Every network read or wait in a test finishes within this, or the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_conductor-gateway");
+
+/// An agent of the demo workspace.
+pub const AGENT: &str = "CodeReviewer_Agent";
+
+pub struct TestApp {
+    pub mcp_port: u16,
+    pub http: reqwest::Client,
+    pub stop: CancellationToken,
+    pub workspace: tempfile::TempDir,
+    pub log: PathBuf,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.mcp_port)
+    }
+
+    /// Connects the rmcp client over Streamable HTTP (protocol with `initialize`, sessions).
+    pub async fn client(&self) -> (Client, mpsc::UnboundedReceiver<ProgressNotificationParam>) {
+        let (handler, progress) = TestClient::new();
+        let transport = StreamableHttpClientTransport::from_uri(self.url("/mcp"));
+        let client = within("initialize", handler.serve(transport))
+            .await
+            .expect("the client initializes");
+        (client, progress)
+    }
+
+    /// Invocations the double logged so far (lines with `argv`).
+    pub fn invocations(&self) -> Vec<Value> {
+        log_entries(&self.log)
+            .into_iter()
+            .filter(|e| e.get("argv").is_some())
+            .collect()
+    }
+
+    /// The argv of every invocation so far.
+    pub fn argvs(&self) -> Vec<Vec<String>> {
+        self.invocations()
+            .iter()
+            .map(|e| {
+                e["argv"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap().to_string())
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Waits until `n` hanging doubles reported themselves; their (pid, child_pid).
+    pub async fn hung(&self, n: usize) -> Vec<(i32, i32)> {
+        let log = self.log.clone();
+        eventually(&format!("{n} hanging doubles"), move || {
+            let hung: Vec<(i32, i32)> = log_entries(&log)
+                .iter()
+                .filter_map(|e| {
+                    Some((
+                        e.get("pid")?.as_i64()? as i32,
+                        e.get("child_pid")?.as_i64()? as i32,
+                    ))
+                })
+                .collect();
+            (hung.len() >= n).then_some(hung)
+        })
+        .await
+    }
+}
+
+/// The settings every test starts from: loopback, random ports, the CLI double.
+pub fn test_settings(workspace: &Path, log: &Path) -> Settings {
+    let mut s = Settings::default();
+    s.server.host = "127.0.0.1".into();
+    s.server.port = 0;
+    s.server.mcp_port = 0;
+    s.server.shutdown_grace_secs = 2;
+    s.conductor.project_path = Some(workspace.to_path_buf());
+    s.conductor.command = Some(vec![BIN.to_string(), "demo-cli".to_string()]);
+    // The `hang` double ignores SIGTERM: keep the wait for SIGKILL short.
+    s.conductor.kill_grace_ms = 200;
+    s.mcp.progress_interval_ms = 50;
+    s.conductor.env.insert(
+        "CONDUCTOR_DOUBLE_LOG".into(),
+        log.to_string_lossy().into_owned(),
+    );
+    s
+}
+
+/// The double's misbehaviour mode for every run of this app.
+pub fn double_mode(settings: &mut Settings, mode: &str, delay_ms: u64) {
+    let env = &mut settings.conductor.env;
+    env.insert("CONDUCTOR_DOUBLE_MODE".into(), mode.into());
+    env.insert("CONDUCTOR_DOUBLE_DELAY_MS".into(), delay_ms.to_string());
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+/// Starts the gateway after `tweak` adjusts the test settings.
+pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let workspace = tempfile::tempdir().expect("tempdir");
+    conductor_gateway::demo::create_workspace(workspace.path()).expect("demo workspace");
+    let log = workspace.path().join("double-argv.log");
+    let mut settings = test_settings(workspace.path(), &log);
+    tweak(&mut settings);
+    let app = Application::build(settings, BuildOptions::default())
+        .await
+        .expect("the gateway builds");
+    let mcp_port = app.mcp_port().expect("MCP is enabled");
+    let stop = app.stop_token();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        mcp_port,
+        http: reqwest::Client::builder()
+            .timeout(DEADLINE)
+            .build()
+            .expect("reqwest client"),
+        stop,
+        workspace,
+        log,
+    }
+}
+
+/// The rmcp client's handler: forwards progress notifications to the test.
+pub struct TestClient {
+    progress: mpsc::UnboundedSender<ProgressNotificationParam>,
+}
+
+pub type Client = RunningService<RoleClient, TestClient>;
+
+impl TestClient {
+    pub fn new() -> (Self, mpsc::UnboundedReceiver<ProgressNotificationParam>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (Self { progress: tx }, rx)
+    }
+}
+
+impl ClientHandler for TestClient {
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        let _ = self.progress.send(params);
+    }
+}
+
+/// `future` under the test deadline, with a message naming what was awaited.
+pub async fn within<F: std::future::Future>(what: &str, future: F) -> F::Output {
+    tokio::time::timeout(DEADLINE, future)
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+}
+
+/// Polls `check` until it yields a value; for state outside the process
+/// (files the double writes, /proc) that has no event to await.
+pub async fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    within(what, async {
+        loop {
+            if let Some(value) = check() {
+                return value;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+}
+
+pub fn log_entries(log: &Path) -> Vec<Value> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// Whether `pid` is a live process; zombies (state `Z`) count as gone.
+pub fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the parenthesised command name, which may hold spaces.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z"),
+        Err(_) => false,
+    }
+}
+
+/// Waits until every pid is gone.
+pub async fn all_gone(pids: &[i32]) {
+    let pids = pids.to_vec();
+    eventually(&format!("processes {pids:?} to die"), || {
+        pids.iter().all(|p| !alive(*p)).then_some(())
+    })
+    .await
+}
+
+/// The pids of `hung` (each double and its SIGTERM-proof child).
+pub fn pids(hung: &[(i32, i32)]) -> Vec<i32> {
+    hung.iter().flat_map(|(p, c)| [*p, *c]).collect()
+}
+
+pub fn args(value: Value) -> JsonObject {
+    match value {
+        Value::Object(map) => map,
+        other => panic!("arguments must be an object, not {other}"),
+    }
+}
+
+/// Calls a tool over rmcp, under the deadline.
+pub async fn call(client: &Client, name: &str, arguments: Value) -> CallToolResult {
+    let params = CallToolRequestParams::new(name.to_string()).with_arguments(args(arguments));
+    within(&format!("tools/call {name}"), client.call_tool(params))
+        .await
+        .unwrap_or_else(|e| panic!("tools/call {name} failed: {e}"))
+}
+
+/// The text of a result's first (only) content block.
+pub fn text(result: &CallToolResult) -> String {
+    assert_eq!(result.content.len(), 1, "one text block: {result:?}");
+    result.content[0]
+        .as_text()
+        .map(|t| t.text.clone())
+        .expect("text content")
+}
+
+/// `structuredContent` exists, matches `isError`, and only uses properties the output schema names.
+pub fn assert_conforms(tool: &Tool, result: &CallToolResult) {
+    let structured = result
+        .structured_content
+        .as_ref()
+        .unwrap_or_else(|| panic!("{}: no structuredContent", tool.name));
+    let schema = tool.output_schema.as_ref().expect("output schema");
+    let properties = schema["properties"].as_object().unwrap();
+    let object = structured
+        .as_object()
+        .expect("structured content is an object");
+    for key in object.keys() {
+        assert!(
+            properties.contains_key(key),
+            "{}: `{key}` is not in the output schema",
+            tool.name
+        );
+    }
+    let is_error = result.is_error == Some(true);
+    assert_eq!(
+        object["status"],
+        if is_error { "error" } else { "success" },
+        "{}: status vs isError in {structured}",
+        tool.name
+    );
+}
+
+/// A JSON-RPC `initialize` request for `version`.
+pub fn initialize_request(version: &str) -> Value {
+    serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": version,
+            "capabilities": {},
+            "clientInfo": {"name": "raw-test", "version": "1.0.0"}
+        }
+    })
+}
+
+/// A raw Streamable HTTP POST to `/mcp` (Accept and Content-Type as the spec asks).
+pub fn post_mcp(app: &TestApp, session: Option<&str>, body: &Value) -> reqwest::RequestBuilder {
+    let mut request = app
+        .http
+        .post(app.url("/mcp"))
+        .header("accept", "application/json, text/event-stream")
+        .json(body);
+    if let Some(id) = session {
+        request = request.header("mcp-session-id", id);
+    }
+    request
+}
+
+/// The JSON-RPC messages of an SSE (or JSON) response body, read to its end.
+pub async fn messages(response: reqwest::Response) -> Vec<Value> {
+    let is_json = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let body = within("the response body", response.text())
+        .await
+        .expect("body");
+    if is_json {
+        return vec![serde_json::from_str(&body).expect("a JSON body")];
+    }
+    body.lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .filter_map(|d| serde_json::from_str(d.trim()).ok())
+        .collect()
+}
+
+/// Initializes a raw session at `version`; its id and the initialize result.
+pub async fn raw_session(app: &TestApp, version: &str) -> (String, Value) {
+    let response = within(
+        "initialize",
+        post_mcp(app, None, &initialize_request(version)).send(),
+    )
+    .await
+    .expect("initialize");
+    assert_eq!(response.status(), 200);
+    let session = response
+        .headers()
+        .get("mcp-session-id")
+        .expect("a session id")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let result = messages(response)
+        .await
+        .into_iter()
+        .find(|m| m["id"] == 1)
+        .expect("the initialize response");
+    let initialized = serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    let ack = within(
+        "initialized",
+        post_mcp(app, Some(&session), &initialized)
+            .header("mcp-protocol-version", version)
+            .send(),
+    )
+    .await
+    .expect("initialized");
+    assert_eq!(ack.status(), 202);
+    (session, result)
+}
+
+/// The (argv, cwd) of every invocation the double logged to `log`.
+pub fn runs(log: &Path) -> Vec<(Vec<String>, PathBuf)> {
+    log_entries(log)
+        .iter()
+        .filter_map(|e| {
+            let argv = e.get("argv")?.as_array()?;
+            let argv = argv
+                .iter()
+                .filter_map(|a| a.as_str().map(String::from))
+                .collect();
+            Some((argv, PathBuf::from(e.get("cwd")?.as_str()?)))
+        })
+        .collect()
+}
+
+fn argv(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|s| s.to_string()).collect()
+}
+
+/// Calls all 13 tools through `call` (any transport) and checks each result
+/// (contract text, structured content against the output schema) and the
+/// argv the CLI double received, read from `log`. The project must be fresh.
+pub async fn every_tool(
+    log: &Path,
+    tools: &[Tool],
+    mut call: impl AsyncFnMut(&str, Value) -> CallToolResult,
+) {
+    use serde_json::json;
+    // (tool, arguments, the argv the CLI gets, or None when nothing runs);
+    // `@files/x` stands for x inside the files folder, resolved after the call.
+    let cases: Vec<(&str, Value, Option<Vec<String>>)> = vec![
+        ("list_available_agents", json!({}), Some(argv(&["--list"]))),
+        (
+            "get_agent_info",
+            json!({"agent_id": AGENT}),
+            Some(argv(&["--info", AGENT])),
+        ),
+        (
+            "validate_conductor_system",
+            json!({}),
+            Some(argv(&["--validate"])),
+        ),
+        (
+            "execute_agent_stateless",
+            json!({"agent_id": AGENT, "input_text": "review this", "timeout": 30, "output_format": "json"}),
+            Some(argv(&[
+                "--agent",
+                AGENT,
+                "--input=review this",
+                "--timeout",
+                "30",
+                "--output",
+                "json",
+            ])),
+        ),
+        (
+            "execute_agent_contextual",
+            json!({"agent_id": AGENT, "input_text": "-x looks like a flag", "clear_history": true}),
+            Some(argv(&[
+                "--agent",
+                AGENT,
+                "--chat",
+                "--input=-x looks like a flag",
+                "--clear",
+            ])),
+        ),
+        (
+            "start_interactive_session",
+            json!({"agent_id": AGENT, "initial_input": "hello"}),
+            Some(argv(&["--agent", AGENT, "--chat", "--input=hello"])),
+        ),
+        (
+            "start_interactive_session",
+            json!({"agent_id": AGENT}),
+            None,
+        ),
+        (
+            "install_agent_templates",
+            json!({}),
+            Some(argv(&["--install", "list"])),
+        ),
+        (
+            "install_agent_templates",
+            json!({"template_name": "data_science"}),
+            Some(argv(&["--install", "data_science"])),
+        ),
+        (
+            "backup_agents",
+            json!({"backup_path": "b1"}),
+            Some(argv(&["--backup", "--path", "@files/b1"])),
+        ),
+        (
+            "restore_agents",
+            json!({"backup_path": "b1"}),
+            Some(argv(&["--restore", "--path", "@files/b1"])),
+        ),
+        (
+            "migrate_storage",
+            json!({"from_type": "filesystem", "to_type": "filesystem", "path": "m1", "no_config_update": true}),
+            Some(argv(&[
+                "--migrate-from",
+                "filesystem",
+                "--migrate-to",
+                "filesystem",
+                "--path",
+                "@files/m1",
+                "--no-config-update",
+            ])),
+        ),
+        ("get_system_config", json!({}), None),
+        ("clear_agent_history", json!({"agent_id": AGENT}), None),
+        (
+            "set_environment",
+            json!({"environment": "staging", "project": "demo"}),
+            None,
+        ),
+        (
+            "execute_agent_stateless",
+            json!({"agent_id": AGENT, "input_text": "hi"}),
+            Some(argv(&[
+                "--agent",
+                AGENT,
+                "--input=hi",
+                "--environment=staging",
+                "--project=demo",
+            ])),
+        ),
+    ];
+    let mut called = std::collections::BTreeSet::new();
+    for (name, arguments, expected) in cases {
+        called.insert(name);
+        let before = runs(log).len();
+        let result = call(name, arguments.clone()).await;
+        let tool = tools.iter().find(|t| t.name == name).unwrap();
+        assert_conforms(tool, &result);
+        let runs = runs(log);
+        match expected {
+            None => assert_eq!(
+                runs.len(),
+                before,
+                "{name} {arguments} must not run the CLI"
+            ),
+            Some(expected) => {
+                assert_eq!(
+                    runs.len(),
+                    before + 1,
+                    "{name} {arguments} runs the CLI once"
+                );
+                let (got, cwd) = runs.last().unwrap().clone();
+                // Paths are confined to the files folder (default: <project>/backups).
+                let files = cwd
+                    .join("backups")
+                    .canonicalize()
+                    .unwrap_or(cwd.join("backups"));
+                let expected: Vec<String> = expected
+                    .iter()
+                    .map(|a| match a.strip_prefix("@files/") {
+                        Some(rest) => files.join(rest).to_string_lossy().into_owned(),
+                        None => a.clone(),
+                    })
+                    .collect();
+                assert_eq!(got, expected, "{name} {arguments}");
+            }
+        }
+        let text = text(&result);
+        match name {
+            // The old service's plain-text tools: the CLI's stdout.
+            "list_available_agents" => {
+                assert_eq!(result.is_error, Some(false));
+                assert!(text.contains(AGENT) && text.contains("Total"), "{text}");
+            }
+            "get_agent_info" | "validate_conductor_system" => {
+                assert_eq!(result.is_error, Some(false), "{text}");
+                assert!(!text.starts_with('❌'), "{text}");
+            }
+            "backup_agents" => assert!(!text.trim().is_empty()),
+            // The others: the JSON text of the contract's object.
+            _ => {
+                let object: Value = serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{name}: text is not JSON ({e}): {text}"));
+                assert!(object["status"] == "success" || object["status"] == "error");
+                if name.starts_with("execute_agent") {
+                    assert_eq!(object["status"], "success", "{text}");
+                    for key in ["stdout", "stderr", "returncode", "command"] {
+                        assert!(object.get(key).is_some(), "{name}: no {key} in {text}");
+                    }
+                }
+            }
+        }
+        if name == "get_system_config" {
+            let structured = result.structured_content.as_ref().unwrap();
+            assert_eq!(structured["config"]["storage"]["type"], "filesystem");
+        }
+    }
+    assert_eq!(called.len(), 13, "every tool was called");
+}
