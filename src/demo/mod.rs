@@ -1,14 +1,29 @@
-//! The conductor CLI double, which is also the demo engine (work in progress).
+//! A test double of the conductor CLI, which is also the gateway's demo engine: run as
+//! `conductor-gateway demo-cli <conductor args...>` it behaves like `conductor` (same flags,
+//! output, files and exit codes), with misbehaviour modes selected by environment variables.
+//!
+//! Layout:
+//! - `cli`: entry point, mode wrappers, dispatch.
+//! - `args`: argparse-compatible flag parsing, help and usage text.
+//! - `commands`: list, info, validate, install, backup, restore, migrate.
+//! - `execute`: agent runs, the fake provider, history and JSON results.
+//! - `modes`: `DoubleEnv` (all environment input), slow/drip/hang behaviour.
+//! - `project`: config.yaml and agent files on disk.
+//! - `pytext`: Python-compatible text, `repr` and `json.dumps`.
+//! - `workspace`: the demo project written by `create_workspace`.
 
-use std::ffi::OsString;
-use std::path::Path;
+#[macro_use]
+mod pytext;
+mod args;
+mod cli;
+mod commands;
+mod execute;
+mod modes;
+mod project;
+mod workspace;
 
-/// Runs the double as if it were `conductor <args>`; returns the exit code.
-pub fn run(_args: Vec<OsString>) -> i32 {
-    0
-}
+#[cfg(test)]
+mod tests;
 
-/// Writes a demo conductor project (config.yaml, agents, templates) into `dir`.
-pub fn create_workspace(_dir: &Path) -> std::io::Result<()> {
-    Ok(())
-}
+pub use cli::run;
+pub use workspace::create_workspace;
