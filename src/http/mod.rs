@@ -7,8 +7,10 @@
 //! - `jobs`: `/api/v1/stream-execute` and `/api/v1/jobs...`.
 //! - `stream`: `/api/v1/stream/{job_id}` (Server-Sent Events).
 //! - `execute`: `/execute` (synchronous).
+//! - `console`: the web console at `/` and `/ui` (embedded assets).
 
 pub mod body;
+mod console;
 pub mod error;
 mod execute;
 mod health;
@@ -43,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/jobs", get(jobs::list))
         .route("/api/v1/jobs/{job_id}", get(jobs::get))
         .route("/api/v1/jobs/{job_id}/cancel", post(jobs::cancel))
+        .merge(console::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
