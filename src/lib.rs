@@ -4,6 +4,7 @@
 //! # Layout
 //!
 //! - `agent`: the LLM agent behind plain-text commands.
+//! - `auth`: API keys, scopes and principals.
 //! - `cli`: command-line arguments (`serve`, `config check`, `mcp --stdio`).
 //! - `config`: typed settings, layered from defaults, `config.yaml` and the environment.
 //! - `telemetry`: logging setup.
@@ -13,9 +14,11 @@
 //! - `http`: the REST API (health, tools) and its error mapping.
 //! - `jobs`: background jobs, event logs and the job store.
 //! - `mcp`: the MCP server.
+//! - `metrics`: Prometheus metric names and the recorder.
 //! - `demo`: the conductor CLI double, also the `--demo` engine.
 
 pub mod agent;
+pub mod auth;
 pub mod cli;
 pub mod conductor;
 pub mod config;
@@ -23,6 +26,7 @@ pub mod demo;
 pub mod http;
 pub mod jobs;
 pub mod mcp;
+pub mod metrics;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

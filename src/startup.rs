@@ -1,6 +1,5 @@
 //! Building and running the application: listeners, state, graceful shutdown.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,8 +8,11 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::auth::Authenticator;
 use crate::conductor::Conductor;
 use crate::config::Settings;
+use crate::http::limits::Limiter;
+use crate::http::serve::serve;
 use crate::jobs::JobManager;
 use crate::jobs::memory::{MemoryLimits, MemoryStore};
 use crate::state::{AppState, Mode};
@@ -91,7 +93,8 @@ impl Application {
             retention: Duration::from_secs(settings.jobs.retention_secs),
             conversation_max_messages: settings.llm.conversation_max_messages,
         }));
-        spawn_sweeper(store.clone(), &settings, stopping.clone());
+        let limiter = Arc::new(Limiter::new(&settings.limits));
+        spawn_sweeper(store.clone(), limiter.clone(), &settings, stopping.clone());
         let agent = crate::agent::build(&settings)?;
         let jobs = Arc::new(JobManager::new(
             settings.jobs.clone(),
@@ -102,10 +105,20 @@ impl Application {
             stopping.clone(),
             cancel_all.clone(),
         ));
+        let auth = Arc::new(Authenticator::new(&settings.auth));
+        if auth.is_open() && !is_loopback(&settings.server.host) {
+            tracing::warn!(
+                host = %settings.server.host,
+                "NO API KEYS CONFIGURED and bound to a non-loopback address: anyone who can reach this port can run agents and restore backups. Set auth.api_keys or GATEWAY_API_KEYS."
+            );
+        }
+        let _ = crate::metrics::handle();
         let state = AppState {
             settings: Arc::new(settings),
             conductor,
             jobs,
+            auth,
+            limiter: limiter.clone(),
             mode: if options.demo { Mode::Demo } else { Mode::Cli },
             http_port: http.local_addr()?.port(),
             mcp_port: match &mcp {
@@ -153,21 +166,12 @@ impl Application {
             mode = state.mode.as_str(),
             "conductor-gateway listening"
         );
-        let app =
-            crate::http::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let mut http = tokio::spawn(
-            axum::serve(self.http, app)
-                .with_graceful_shutdown(stopping.clone().cancelled_owned())
-                .into_future(),
-        );
+        let header_timeout = Duration::from_secs(state.settings.limits.header_read_timeout_secs);
+        let app = crate::http::router(state.clone());
+        let mut http = tokio::spawn(serve(self.http, app, stopping.clone(), header_timeout));
         let mut mcp = self.mcp.map(|listener| {
-            let app = crate::mcp::router(state.clone())
-                .into_make_service_with_connect_info::<SocketAddr>();
-            tokio::spawn(
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(stopping.clone().cancelled_owned())
-                    .into_future(),
-            )
+            let app = crate::mcp::router(state.clone());
+            tokio::spawn(serve(listener, app, stopping.clone(), header_timeout))
         });
 
         tokio::select! {
@@ -176,7 +180,7 @@ impl Application {
                 // The HTTP server ended by itself: that is an error, not a shutdown.
                 stopping.cancel();
                 state.cancel_all.cancel();
-                result??;
+                result?;
                 anyhow::bail!("the HTTP server stopped unexpectedly");
             }
         }
@@ -209,16 +213,31 @@ impl Application {
     }
 }
 
-/// Drops expired jobs now and then, so memory follows the retention setting.
-fn spawn_sweeper(store: Arc<MemoryStore>, settings: &Settings, stopping: CancellationToken) {
+/// Drops expired jobs and idle rate-limit entries now and then, so memory stays bounded.
+fn spawn_sweeper(
+    store: Arc<MemoryStore>,
+    limiter: Arc<Limiter>,
+    settings: &Settings,
+    stopping: CancellationToken,
+) {
     let every = Duration::from_secs(settings.jobs.retention_secs.clamp(1, 60));
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(every);
         loop {
             tokio::select! {
-                _ = ticker.tick() => store.expire(),
+                _ = ticker.tick() => {
+                    store.expire();
+                    limiter.sweep();
+                }
                 _ = stopping.cancelled() => break,
             }
         }
     });
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }

@@ -5,8 +5,10 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::auth::Authenticator;
 use crate::conductor::Conductor;
 use crate::config::Settings;
+use crate::http::limits::Limiter;
 use crate::jobs::JobManager;
 
 /// What backs the gateway, as `/health` reports it.
@@ -33,6 +35,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub conductor: Arc<Conductor>,
     pub jobs: Arc<JobManager>,
+    pub auth: Arc<Authenticator>,
+    pub limiter: Arc<Limiter>,
     pub mode: Mode,
     /// Bound ports (after port 0 was resolved).
     pub http_port: u16,

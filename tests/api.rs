@@ -14,6 +14,8 @@ mod health;
 mod jobs;
 #[path = "api/runner.rs"]
 mod runner;
+#[path = "api/security.rs"]
+mod security;
 #[path = "api/stream.rs"]
 mod stream;
 #[path = "api/tools.rs"]

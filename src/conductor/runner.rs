@@ -185,7 +185,9 @@ impl Runner {
         };
         self.running.fetch_add(1, Ordering::AcqRel);
         let _running = CounterGuard(&self.running);
-        Ok(self.spawn_and_wait(argv, req, started).await)
+        let result = self.spawn_and_wait(argv, req, started).await;
+        crate::metrics::cli_run(result.outcome, started.elapsed());
+        Ok(result)
     }
 
     async fn spawn_and_wait(

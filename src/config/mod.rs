@@ -11,6 +11,6 @@ mod settings;
 pub use load::{ConfigError, ConfigSource, load};
 pub use secret::Secret;
 pub use settings::{
-    AuthSettings, ConductorSettings, JobSettings, LlmSettings, LogFormat, McpSettings,
-    ServerSettings, Settings,
+    ApiKeySetting, AuthSettings, ConductorSettings, JobSettings, LimitSettings, LlmSettings,
+    LogFormat, McpSettings, ServerSettings, Settings,
 };

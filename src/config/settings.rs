@@ -20,6 +20,7 @@ pub struct Settings {
     pub mcp: McpSettings,
     pub llm: LlmSettings,
     pub auth: AuthSettings,
+    pub limits: LimitSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -228,6 +229,31 @@ impl Default for LlmSettings {
     }
 }
 
+/// `limits.*`: protection against floods and slow clients.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitSettings {
+    /// Requests per second allowed per API key (per client address when open); 0 turns it off.
+    pub requests_per_second: u32,
+    /// Requests allowed in a burst above the steady rate.
+    pub burst: u32,
+    /// Open SSE streams allowed per API key (per client address when open).
+    pub max_streams_per_client: usize,
+    /// Seconds a client may take to send a request's headers.
+    pub header_read_timeout_secs: u64,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            requests_per_second: 50,
+            burst: 100,
+            max_streams_per_client: 100,
+            header_read_timeout_secs: 10,
+        }
+    }
+}
+
 /// `auth.*`: API keys (none configured: the gateway runs open).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -282,10 +308,10 @@ impl Settings {
                 "must be between 1 and 131056 (Linux refuses one argument over 128 KiB)",
             );
         }
-        if let Some(cmd) = &c.command {
-            if cmd.is_empty() || cmd[0].is_empty() {
-                return bad("conductor.command", "must name a program");
-            }
+        if let Some(cmd) = &c.command
+            && (cmd.is_empty() || cmd[0].is_empty())
+        {
+            return bad("conductor.command", "must name a program");
         }
         if self.jobs.max_running == 0 {
             return bad("jobs.max_running", "must be at least 1");
@@ -302,6 +328,17 @@ impl Settings {
         if self.server.host.parse::<std::net::IpAddr>().is_err() && self.server.host != "localhost"
         {
             return bad("server.host", "must be an IP address or localhost");
+        }
+        if self.limits.header_read_timeout_secs == 0 {
+            return bad("limits.header_read_timeout_secs", "must be at least 1");
+        }
+        for key in &self.auth.api_keys {
+            if key.key.expose().len() < 16 {
+                return bad(
+                    "auth.api_keys.key",
+                    "API keys must be at least 16 characters",
+                );
+            }
         }
         for scope in self.auth.api_keys.iter().flat_map(|k| &k.scopes) {
             if !["read", "run", "admin"].contains(&scope.as_str()) {

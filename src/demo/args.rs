@@ -1,6 +1,8 @@
 //! The conductor flags parsed with Python argparse semantics (prefixes, ambiguity, `=` values,
 //! choices, int conversion, error texts), the dispatch precedence, and the help/usage text.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::pytext::repr;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -12,48 +14,23 @@ enum Kind {
     Choice(&'static [&'static str]),
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Dest {
-    Help,
-    Agent,
-    Input,
-    Chat,
-    Interactive,
-    Clear,
-    Simulate,
-    Timeout,
-    Output,
-    Project,
-    Environment,
-    Meta,
-    NewAgentId,
-    List,
-    Info,
-    Validate,
-    Install,
-    Backup,
-    Restore,
-    MigrateTo,
-    MigrateFrom,
-    NoConfigUpdate,
-    Path,
-}
-
-/// One option string; `shown` is argparse's name for its action in error messages.
+/// One option string; `key` is its action's first name, which stores the value.
 struct Opt {
     name: &'static str,
-    shown: &'static str,
-    dest: Dest,
+    key: &'static str,
     kind: Kind,
 }
 
-const fn opt(name: &'static str, dest: Dest, kind: Kind) -> Opt {
+const fn opt(name: &'static str, kind: Kind) -> Opt {
     Opt {
         name,
-        shown: name,
-        dest,
+        key: name,
         kind,
     }
+}
+
+const fn alias(name: &'static str, key: &'static str, kind: Kind) -> Opt {
+    Opt { name, key, kind }
 }
 
 const OUTPUTS: &[&str] = &["text", "json"];
@@ -72,89 +49,59 @@ const LEGACY: &[&str] = &[
 
 /// In `add_argument` order: argparse lists ambiguous matches in this order.
 const OPTS: &[Opt] = &[
-    Opt {
-        name: "-h",
-        shown: "-h/--help",
-        dest: Dest::Help,
-        kind: Kind::Help,
-    },
-    Opt {
-        name: "--help",
-        shown: "-h/--help",
-        dest: Dest::Help,
-        kind: Kind::Help,
-    },
-    opt("--agent", Dest::Agent, Kind::Value),
-    opt("--input", Dest::Input, Kind::Value),
-    opt("--chat", Dest::Chat, Kind::Flag),
-    opt("--history", Dest::Chat, Kind::Flag),
-    opt("--interactive", Dest::Interactive, Kind::Flag),
-    opt("--clear", Dest::Clear, Kind::Flag),
-    opt("--simulate", Dest::Simulate, Kind::Flag),
-    opt("--timeout", Dest::Timeout, Kind::Int),
-    opt("--output", Dest::Output, Kind::Choice(OUTPUTS)),
-    opt("--project", Dest::Project, Kind::Value),
-    opt("--environment", Dest::Environment, Kind::Value),
-    opt("--meta", Dest::Meta, Kind::Flag),
-    Opt {
-        name: "--new-agent-id",
-        shown: "--new-agent-id/--new-agent",
-        dest: Dest::NewAgentId,
-        kind: Kind::Value,
-    },
-    Opt {
-        name: "--new-agent",
-        shown: "--new-agent-id/--new-agent",
-        dest: Dest::NewAgentId,
-        kind: Kind::Value,
-    },
-    opt("--list", Dest::List, Kind::Flag),
-    opt("--info", Dest::Info, Kind::Value),
-    opt("--validate", Dest::Validate, Kind::Flag),
-    opt("--install", Dest::Install, Kind::Value),
-    opt("--backup", Dest::Backup, Kind::Flag),
-    opt("--restore", Dest::Restore, Kind::Flag),
-    opt("--migrate-to", Dest::MigrateTo, Kind::Choice(BACKENDS)),
-    opt("--migrate-from", Dest::MigrateFrom, Kind::Choice(BACKENDS)),
-    opt("--no-config-update", Dest::NoConfigUpdate, Kind::Flag),
-    opt("--path", Dest::Path, Kind::Value),
+    opt("-h", Kind::Help),
+    alias("--help", "-h", Kind::Help),
+    opt("--agent", Kind::Value),
+    opt("--input", Kind::Value),
+    opt("--chat", Kind::Flag),
+    opt("--history", Kind::Flag),
+    opt("--interactive", Kind::Flag),
+    opt("--clear", Kind::Flag),
+    opt("--simulate", Kind::Flag),
+    opt("--timeout", Kind::Int),
+    opt("--output", Kind::Choice(OUTPUTS)),
+    opt("--project", Kind::Value),
+    opt("--environment", Kind::Value),
+    opt("--meta", Kind::Flag),
+    opt("--new-agent-id", Kind::Value),
+    alias("--new-agent", "--new-agent-id", Kind::Value),
+    opt("--list", Kind::Flag),
+    opt("--info", Kind::Value),
+    opt("--validate", Kind::Flag),
+    opt("--install", Kind::Value),
+    opt("--backup", Kind::Flag),
+    opt("--restore", Kind::Flag),
+    opt("--migrate-to", Kind::Choice(BACKENDS)),
+    opt("--migrate-from", Kind::Choice(BACKENDS)),
+    opt("--no-config-update", Kind::Flag),
+    opt("--path", Kind::Value),
 ];
 
-/// The parsed namespace. Strings may carry escaped raw bytes (see `pytext`).
-#[derive(Debug, Clone, PartialEq)]
+/// argparse's name for an action in error messages: all its option strings.
+fn shown(o: &Opt) -> String {
+    let names: Vec<&str> = OPTS
+        .iter()
+        .filter(|p| p.key == o.key)
+        .map(|p| p.name)
+        .collect();
+    names.join("/")
+}
+
+/// The parsed namespace, keyed by option name. Values may carry escaped raw bytes (`pytext`).
+#[derive(Debug, Default, PartialEq)]
 pub struct Args {
-    pub agent: Option<String>,
-    pub input: Option<String>,
-    pub chat: bool,
-    pub interactive: bool,
-    pub clear: bool,
-    pub simulate: bool,
-    pub timeout: i64,
-    pub json: bool,
-    pub project: Option<String>,
-    pub environment: Option<String>,
-    pub meta: bool,
-    pub new_agent_id: Option<String>,
-    pub list: bool,
-    pub info: Option<String>,
-    pub validate: bool,
-    pub install: Option<String>,
-    pub backup: bool,
-    pub restore: bool,
-    pub migrate_to: Option<String>,
-    pub migrate_from: Option<String>,
-    pub no_config_update: bool,
-    pub path: Option<String>,
-    /// A legacy subcommand; the arguments after it belong to its sub-parser and are not kept.
+    values: BTreeMap<&'static str, String>,
+    flags: BTreeSet<&'static str>,
+    /// A legacy subcommand; what follows it belongs to its sub-parser and is not kept.
     pub command: Option<String>,
 }
 
 #[derive(Debug, PartialEq)]
 pub enum Parsed {
-    Run(Box<Args>),
+    Run(Args),
     /// `-h`/`--help`: help on stdout, exit 0.
     Help,
-    /// An argparse error message: usage plus `conductor: error: <msg>` on stderr, exit 2.
+    /// An argparse error: usage plus `conductor: error: <msg>` on stderr, exit 2.
     Error(String),
 }
 
@@ -174,24 +121,48 @@ pub enum Command {
 }
 
 impl Args {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+
+    /// The value if Python would find it true: an empty string counts as absent.
+    pub fn set(&self, key: &str) -> Option<&str> {
+        self.get(key).filter(|v| !v.is_empty())
+    }
+
+    pub fn flag(&self, key: &str) -> bool {
+        self.flags.contains(key)
+    }
+
+    pub fn chat(&self) -> bool {
+        self.flag("--chat") || self.flag("--history")
+    }
+
+    pub fn json(&self) -> bool {
+        self.get("--output") == Some("json")
+    }
+
+    pub fn timeout(&self) -> i64 {
+        self.get("--timeout").and_then(py_int).unwrap_or(120)
+    }
+
     pub fn command(&self) -> Command {
-        // Python tests strings for truth, so an empty `--info ''` falls through.
-        let set = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
-        if self.list {
+        let set = |key| self.set(key).map(str::to_string);
+        if self.flag("--list") {
             Command::List
-        } else if let Some(id) = set(&self.info) {
+        } else if let Some(id) = set("--info") {
             Command::Info(id)
-        } else if self.validate {
+        } else if self.flag("--validate") {
             Command::Validate
-        } else if let Some(target) = set(&self.install) {
+        } else if let Some(target) = set("--install") {
             Command::Install(target)
-        } else if self.backup {
+        } else if self.flag("--backup") {
             Command::Backup
-        } else if self.restore {
+        } else if self.flag("--restore") {
             Command::Restore
-        } else if self.migrate_to.is_some() {
+        } else if self.get("--migrate-to").is_some() {
             Command::Migrate
-        } else if let Some(agent) = set(&self.agent) {
+        } else if let Some(agent) = set("--agent") {
             Command::Agent(agent)
         } else if let Some(name) = self.command.clone() {
             Command::Legacy(name)
@@ -210,12 +181,10 @@ enum Tok {
 pub fn parse(argv: &[String]) -> Parsed {
     // First pass, like argparse: classify every string; an ambiguous prefix fails right here.
     let mut toks = Vec::with_capacity(argv.len());
-    let mut positional_only = false;
     for a in argv {
-        let tok = if positional_only {
+        let tok = if toks.iter().any(|t| matches!(t, Tok::DashDash)) {
             Tok::Pos
         } else if a == "--" {
-            positional_only = true;
             Tok::DashDash
         } else {
             match classify(a) {
@@ -225,102 +194,76 @@ pub fn parse(argv: &[String]) -> Parsed {
         };
         toks.push(tok);
     }
-    let mut args = Args {
-        agent: None,
-        input: None,
-        chat: false,
-        interactive: false,
-        clear: false,
-        simulate: false,
-        timeout: 120,
-        json: false,
-        project: None,
-        environment: None,
-        meta: false,
-        new_agent_id: None,
-        list: false,
-        info: None,
-        validate: false,
-        install: None,
-        backup: false,
-        restore: false,
-        migrate_to: None,
-        migrate_from: None,
-        no_config_update: false,
-        path: None,
-        command: None,
-    };
+    let mut args = Args::default();
     let mut extras: Vec<&str> = Vec::new();
     let mut i = 0;
     while i < toks.len() {
-        let (k, explicit) = match &toks[i] {
+        let (o, explicit) = match &toks[i] {
             Tok::DashDash => {
                 i += 1;
                 continue;
             }
-            Tok::Pos => {
-                let name = argv[i].as_str();
-                if !LEGACY.contains(&name) {
-                    let choices: Vec<String> = LEGACY.iter().map(|c| repr(c)).collect();
-                    let msg = format!(
-                        "invalid choice: {} (choose from {})",
-                        repr(name),
-                        choices.join(", ")
-                    );
-                    return Parsed::Error(format!("argument command: {msg}"));
-                }
-                args.command = Some(name.to_string());
+            Tok::Pos if LEGACY.contains(&argv[i].as_str()) => {
+                args.command = Some(argv[i].clone());
                 break;
+            }
+            Tok::Pos => {
+                let choices: Vec<String> = LEGACY.iter().map(|c| repr(c)).collect();
+                let (bad, listed) = (repr(&argv[i]), choices.join(", "));
+                let msg = format!("invalid choice: {bad} (choose from {listed})");
+                return Parsed::Error(format!("argument command: {msg}"));
             }
             Tok::Opt(None, _) => {
                 extras.push(&argv[i]);
                 i += 1;
                 continue;
             }
-            Tok::Opt(Some(k), explicit) => (*k, explicit.clone()),
+            Tok::Opt(Some(k), explicit) => (&OPTS[*k], explicit.clone()),
         };
-        let o = &OPTS[k];
         i += 1;
+        let fail = |msg: String| Parsed::Error(format!("argument {}: {msg}", shown(o)));
         if matches!(o.kind, Kind::Flag | Kind::Help) {
-            if let Some(e) = explicit {
-                return Parsed::Error(format!(
-                    "argument {}: ignored explicit argument {}",
-                    o.shown,
-                    repr(&e)
-                ));
-            }
-            if o.kind == Kind::Help {
-                return Parsed::Help;
-            }
-            set_flag(&mut args, o.dest);
+            match explicit {
+                Some(e) => return fail(format!("ignored explicit argument {}", repr(&e))),
+                None if o.kind == Kind::Help => return Parsed::Help,
+                None => args.flags.insert(o.key),
+            };
             continue;
         }
         let value = match explicit {
             Some(e) => e,
             None => {
                 // nargs=None matches `-*A-*`: `--` markers around the value are dropped.
-                let mut j = i;
-                while matches!(toks.get(j), Some(Tok::DashDash)) {
-                    j += 1;
-                }
+                let skip = |mut j: usize| {
+                    while matches!(toks.get(j), Some(Tok::DashDash)) {
+                        j += 1;
+                    }
+                    j
+                };
+                let j = skip(i);
                 if !matches!(toks.get(j), Some(Tok::Pos)) {
-                    return Parsed::Error(format!("argument {}: expected one argument", o.shown));
+                    return fail("expected one argument".into());
                 }
-                i = j + 1;
-                while matches!(toks.get(i), Some(Tok::DashDash)) {
-                    i += 1;
-                }
+                i = skip(j + 1);
                 argv[j].clone()
             }
         };
-        if let Err(msg) = set_value(&mut args, o, value) {
-            return Parsed::Error(format!("argument {}: {msg}", o.shown));
-        }
+        match o.kind {
+            Kind::Int if py_int(&value).is_none() => {
+                return fail(format!("invalid int value: {}", repr(&value)));
+            }
+            Kind::Choice(choices) if !choices.contains(&value.as_str()) => {
+                let listed: Vec<String> = choices.iter().map(|c| repr(c)).collect();
+                let (bad, listed) = (repr(&value), listed.join(", "));
+                return fail(format!("invalid choice: {bad} (choose from {listed})"));
+            }
+            _ => args.values.insert(o.key, value),
+        };
     }
     if !extras.is_empty() {
         return Parsed::Error(format!("unrecognized arguments: {}", extras.join(" ")));
     }
-    Parsed::Run(Box::new(args))
+    Parsed::Run(args)
 }
 
 /// argparse's `_parse_optional`: is this string a positional, a known option, or an unknown one?
@@ -328,11 +271,12 @@ fn classify(a: &str) -> Result<Tok, String> {
     if !a.starts_with('-') || a == "-" {
         return Ok(Tok::Pos);
     }
-    if let Some(k) = OPTS.iter().position(|o| o.name == a) {
+    let exact = |name: &str| OPTS.iter().position(|o| o.name == name);
+    if let Some(k) = exact(a) {
         return Ok(Tok::Opt(Some(k), None));
     }
     if let Some((name, value)) = a.split_once('=')
-        && let Some(k) = OPTS.iter().position(|o| o.name == name)
+        && let Some(k) = exact(name)
     {
         return Ok(Tok::Opt(Some(k), Some(value.to_string())));
     }
@@ -361,22 +305,17 @@ fn prefix_matches(a: &str) -> Vec<(usize, Option<String>)> {
             Some((p, v)) => (p, Some(v.to_string())),
             None => (a, None),
         };
-        return hits
-            .filter(|(_, o)| o.name.starts_with(prefix))
-            .map(|(k, _)| (k, explicit.clone()))
-            .collect();
+        let hits = hits.filter(|(_, o)| o.name.starts_with(prefix));
+        return hits.map(|(k, _)| (k, explicit.clone())).collect();
     }
     // Single dash: `-hX` is `-h` with the explicit argument `X`.
     let cut = a.char_indices().nth(2).map_or(a.len(), |(i, _)| i);
     let (short, rest) = a.split_at(cut);
-    hits.filter_map(|(k, o)| {
-        if o.name == short {
-            Some((k, Some(rest.to_string())))
-        } else {
-            o.name.starts_with(a).then_some((k, None))
-        }
-    })
-    .collect()
+    let hit = |(k, o): (usize, &Opt)| match o.name == short {
+        true => Some((k, Some(rest.to_string()))),
+        false => o.name.starts_with(a).then_some((k, None)),
+    };
+    hits.filter_map(hit).collect()
 }
 
 fn is_negative_number(a: &str) -> bool {
@@ -390,59 +329,6 @@ fn is_negative_number(a: &str) -> bool {
     }
 }
 
-fn set_flag(args: &mut Args, dest: Dest) {
-    match dest {
-        Dest::Chat => args.chat = true,
-        Dest::Interactive => args.interactive = true,
-        Dest::Clear => args.clear = true,
-        Dest::Simulate => args.simulate = true,
-        Dest::Meta => args.meta = true,
-        Dest::List => args.list = true,
-        Dest::Validate => args.validate = true,
-        Dest::Backup => args.backup = true,
-        Dest::Restore => args.restore = true,
-        Dest::NoConfigUpdate => args.no_config_update = true,
-        _ => {}
-    }
-}
-
-fn set_value(args: &mut Args, o: &Opt, value: String) -> Result<(), String> {
-    match o.kind {
-        Kind::Int => {
-            args.timeout =
-                py_int(&value).ok_or_else(|| format!("invalid int value: {}", repr(&value)))?;
-            return Ok(());
-        }
-        Kind::Choice(choices) if !choices.contains(&value.as_str()) => {
-            let listed: Vec<String> = choices.iter().map(|c| repr(c)).collect();
-            return Err(format!(
-                "invalid choice: {} (choose from {})",
-                repr(&value),
-                listed.join(", ")
-            ));
-        }
-        _ => {}
-    }
-    let slot = match o.dest {
-        Dest::Output => {
-            args.json = value == "json";
-            return Ok(());
-        }
-        Dest::Agent => &mut args.agent,
-        Dest::Input => &mut args.input,
-        Dest::Project => &mut args.project,
-        Dest::Environment => &mut args.environment,
-        Dest::NewAgentId => &mut args.new_agent_id,
-        Dest::Info => &mut args.info,
-        Dest::Install => &mut args.install,
-        Dest::MigrateTo => &mut args.migrate_to,
-        Dest::MigrateFrom => &mut args.migrate_from,
-        _ => &mut args.path,
-    };
-    *slot = Some(value);
-    Ok(())
-}
-
 /// Python's `int(str)`: surrounding whitespace, a sign, and single `_` between digits.
 fn py_int(s: &str) -> Option<i64> {
     let t = s.trim();
@@ -450,18 +336,16 @@ fn py_int(s: &str) -> Option<i64> {
         Some(d) => (true, d),
         None => (false, t.strip_prefix('+').unwrap_or(t)),
     };
-    if digits.is_empty()
-        || digits.starts_with('_')
-        || digits.ends_with('_')
-        || digits.contains("__")
-    {
+    let bad_underscore = digits.starts_with('_') || digits.ends_with('_') || digits.contains("__");
+    if digits.is_empty() || bad_underscore {
         return None;
     }
     let mut n: i64 = 0;
     for c in digits.chars().filter(|&c| c != '_') {
-        let d = i64::from(c.to_digit(10)?);
         // Python ints are unbounded; a saturated timeout behaves the same in practice.
-        n = n.saturating_mul(10).saturating_add(d);
+        n = n
+            .saturating_mul(10)
+            .saturating_add(i64::from(c.to_digit(10)?));
     }
     Some(if neg { -n } else { n })
 }

@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::args::{self, Command, Parsed};
+use super::args::{self, Args, Command, Parsed};
 use super::modes::{self, DoubleEnv, HangWriter, SlowWriter};
 use super::pytext::{decode_os, put};
 use super::{commands, execute};
@@ -27,13 +27,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
     }
     let argv: Vec<String> = args.iter().map(|a| decode_os(a)).collect();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    env.log_invocation(
-        &args
-            .iter()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect::<Vec<_>>(),
-        &cwd,
-    );
+    env.log_invocation(&args, &cwd);
     // Block-buffered like Python's piped stdout; commands flush where the real CLI flushes.
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let mut err = io::stderr().lock();
@@ -119,36 +113,32 @@ pub fn run_with(
     Ok(code)
 }
 
-fn dispatch(ctx: &mut Ctx, args: &args::Args, command: Command) -> io::Result<i32> {
-    match command {
+fn dispatch(ctx: &mut Ctx, args: &Args, command: Command) -> io::Result<i32> {
+    let text = match command {
         Command::List => commands::list(ctx),
         Command::Info(id) => commands::info(ctx, &id),
         Command::Validate => commands::validate(ctx),
         Command::Install(target) => commands::install(ctx, &target),
-        Command::Backup => {
-            let code = commands::backup(ctx, args)?;
-            // The CLI chains a migration after the backup when --migrate-to is also given.
-            if args.migrate_to.is_some() {
-                commands::migrate(ctx, args)
-            } else {
-                Ok(code)
-            }
+        // The CLI chains a migration after the backup when --migrate-to is also given.
+        Command::Backup if args.get("--migrate-to").is_some() => {
+            commands::backup(ctx, args) + &commands::migrate(ctx, args)
         }
+        Command::Backup => commands::backup(ctx, args),
         Command::Restore => commands::restore(ctx, args),
         Command::Migrate => commands::migrate(ctx, args),
-        Command::Agent(agent) => execute::execute(ctx, args, &agent),
+        Command::Agent(agent) => return execute::execute(ctx, args, &agent),
         Command::Legacy(name) if name == "list-agents" => commands::list(ctx),
         Command::Legacy(name) if name == "validate-config" => commands::validate(ctx),
         Command::Legacy(name) => {
-            writeln!(
-                ctx.err,
-                "conductor: error: legacy subcommand '{name}' is not emulated by the test double"
-            )?;
-            Ok(2)
+            let msg = format!("legacy subcommand '{name}' is not emulated by the test double");
+            writeln!(ctx.err, "conductor: error: {msg}")?;
+            return Ok(2);
         }
         Command::Help => {
             ctx.out.write_all(args::help().as_bytes())?;
-            Ok(1)
+            return Ok(1);
         }
-    }
+    };
+    put(ctx.out, &text)?;
+    Ok(0)
 }

@@ -1,6 +1,6 @@
 //! The non-agent commands: `--list`, `--info`, `--validate`, `--install`, `--backup`,
-//! `--restore` and `--migrate-to`, printing what the real CLI prints (transcript blocks [1]–[7],
-//! [21]–[26]). The shell scripts and sync engine the CLI calls are emulated in-process.
+//! `--restore` and `--migrate-to`, returning what the real CLI prints (transcript blocks
+//! [1]–[7], [21]–[26]). The shell scripts and sync engine the CLI calls are emulated in-process.
 
 use std::fs;
 use std::io;
@@ -14,177 +14,155 @@ use super::pytext::{float_repr, repr};
 
 const SEP50: &str = "==================================================";
 const SEP60: &str = "============================================================";
+/// The CLI names this location in messages whatever storage.path says.
+const WS: &str = ".conductor_workspace/agents/";
+const LIST_HINT: &str =
+    "\n💡 Para executar um agente:\n   conductor execute --agent <agent_id> --input '<mensagem>'\n";
+const VALID_HINT: &str = "\n💡 Para mais informações sobre um agente específico:\n   conductor info --agent <agent_id>\n";
+const INSTALL_HINT: &str = "\n💡 Para instalar:\n   conductor --install <categoria>\n   conductor --install <agent_name>\n";
+const NO_MONGO: &str = "⚠️  MongoDB não configurado!\n📖 Configure MONGO_URI no seu arquivo .env\n🔗 Documentação: https://docs.conductor.dev/mongodb-setup\n";
 
-pub fn list(ctx: &mut Ctx) -> io::Result<i32> {
-    say!(
-        ctx.out,
-        "🤖 Agentes disponíveis em .conductor_workspace/agents/:"
-    )?;
-    say!(ctx.out, "{SEP60}")?;
+pub fn list(ctx: &Ctx) -> String {
+    let mut o = format!("🤖 Agentes disponíveis em {WS}:\n{SEP60}\n");
     let agents = match Config::load(ctx.cwd) {
         Ok(cfg) => project::discover(&cfg.agents_dir(ctx.cwd)),
         Err(e) => {
-            say!(ctx.out, "❌ Erro ao listar agentes: {e}")?;
-            say!(
-                ctx.out,
-                "💡 Verifique se o diretório .conductor_workspace/agents/ existe"
-            )?;
-            return Ok(0);
+            w!(
+                o,
+                "❌ Erro ao listar agentes: {e}\n💡 Verifique se o diretório {WS} existe"
+            );
+            return o;
         }
     };
     if agents.is_empty() {
-        say!(ctx.out, "❌ Nenhum agente encontrado.")?;
-        say!(
-            ctx.out,
-            "💡 Verifique se há agentes em .conductor_workspace/agents/"
-        )?;
-        return Ok(0);
+        w!(
+            o,
+            "❌ Nenhum agente encontrado.\n💡 Verifique se há agentes em {WS}"
+        );
+        return o;
     }
-    let first3 = |items: Vec<String>| {
-        let more = if items.len() > 3 { "..." } else { "" };
-        format!(
-            "{}{more}",
-            items.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
-        )
-    };
     for (i, agent) in agents.iter().enumerate() {
-        say!(ctx.out, "{:2}. {}", i + 1, agent.id)?;
-        say!(ctx.out, "     Nome: {}", agent.name())?;
-        let (caps, tags) = (agent.list("capabilities"), agent.list("tags"));
-        if !caps.is_empty() {
-            say!(ctx.out, "     Capacidades: {}", first3(caps))?;
+        w!(o, "{:2}. {}\n     Nome: {}", i + 1, agent.id, agent.name());
+        for (key, label) in [("capabilities", "Capacidades"), ("tags", "Tags")] {
+            let items = agent.list(key);
+            if !items.is_empty() {
+                let more = if items.len() > 3 { "..." } else { "" };
+                w!(
+                    o,
+                    "     {label}: {}{more}",
+                    items[..items.len().min(3)].join(", ")
+                );
+            }
         }
-        if !tags.is_empty() {
-            say!(ctx.out, "     Tags: {}", first3(tags))?;
-        }
-        say!(ctx.out)?;
+        w!(o);
     }
-    say!(ctx.out, "📊 Total: {} agentes encontrados", agents.len())?;
-    say!(ctx.out, "\n💡 Para executar um agente:")?;
-    say!(
-        ctx.out,
-        "   conductor execute --agent <agent_id> --input '<mensagem>'"
-    )?;
+    w!(o, "📊 Total: {} agentes encontrados", agents.len());
+    o.push_str(LIST_HINT);
     if ctx.env.modes.huge {
-        ctx.out
-            .write_all(filler(ctx.env.huge_bytes, true).as_bytes())?;
+        o.push_str(&filler(ctx.env.huge_bytes, true));
     }
-    Ok(0)
+    o
 }
 
-/// `bytes` bytes of numbered lines (`linha N ...`); with `newline_end` the text ends in `\n`,
-/// otherwise it ends in a non-space (an answer is whitespace-stripped by the CLI).
+/// `bytes` bytes of numbered lines (`linha N xxx`); with `newline_end` the text ends in `\n`,
+/// otherwise in a non-space (the CLI strips whitespace around an answer).
 pub fn filler(bytes: usize, newline_end: bool) -> String {
     let mut text = String::with_capacity(bytes + 100);
-    let mut n = 0;
-    while text.len() < bytes {
-        n += 1;
-        let head = format!("linha {n:07} ");
-        text.push_str(&head);
-        text.push_str(&"x".repeat(99 - head.len()));
-        text.push('\n');
+    for n in 1.. {
+        if text.len() >= bytes {
+            break;
+        }
+        w!(text, "linha {n:07} {}", "x".repeat(85));
     }
     text.truncate(bytes);
-    if !text.is_empty() {
-        let last = if newline_end { "\n" } else { "x" };
-        text.replace_range(text.len() - 1.., last);
+    if text.pop().is_some() {
+        text.push(if newline_end { '\n' } else { 'x' });
     }
     text
 }
 
-pub fn info(ctx: &mut Ctx, id: &str) -> io::Result<i32> {
-    say!(ctx.out, "🔍 Informações do agente: {id}")?;
-    say!(ctx.out, "{SEP60}")?;
+pub fn info(ctx: &Ctx, id: &str) -> String {
+    let mut o = format!("🔍 Informações do agente: {id}\n{SEP60}\n");
     let cfg = match Config::load(ctx.cwd) {
         Ok(cfg) => cfg,
         Err(e) => {
-            say!(ctx.out, "❌ Erro ao obter informações: {e}")?;
-            return Ok(0);
+            w!(o, "❌ Erro ao obter informações: {e}");
+            return o;
         }
     };
     let agents_dir = cfg.agents_dir(ctx.cwd);
     let Some(agent) = Agent::load(&agents_dir, id) else {
-        say!(
-            ctx.out,
-            "❌ Agente '{id}' não encontrado em .conductor_workspace/agents/"
-        )?;
+        w!(o, "❌ Agente '{id}' não encontrado em {WS}");
         let similar = similar_agents(&agents_dir, id);
         if !similar.is_empty() {
-            say!(
-                ctx.out,
+            w!(
+                o,
                 "💡 Agentes similares disponíveis: {}",
                 similar.join(", ")
-            )?;
+            );
         }
-        say!(
-            ctx.out,
+        w!(
+            o,
             "📋 Use 'conductor list-agents' para ver todos os agentes disponíveis"
-        )?;
-        return Ok(0);
+        );
+        return o;
     };
-    say!(ctx.out, "📋 INFORMAÇÕES BÁSICAS")?;
-    say!(ctx.out, "   ID: {id}")?;
-    say!(ctx.out, "   Nome: {}", agent.name())?;
-    say!(
-        ctx.out,
-        "   Versão: {}",
-        agent.text("version").unwrap_or_else(|| "1.0.0".into())
-    )?;
-    say!(
-        ctx.out,
-        "   Autor: {}",
-        agent.text("author").unwrap_or_else(|| "Unknown".into())
-    )?;
-    say!(
-        ctx.out,
-        "   Descrição: {}",
-        agent.text("description").unwrap_or_default()
-    )?;
-    for (key, title) in [
+    let field = |key: &str, default: &str| agent.text(key).unwrap_or_else(|| default.into());
+    w!(
+        o,
+        "📋 INFORMAÇÕES BÁSICAS\n   ID: {id}\n   Nome: {}",
+        agent.name()
+    );
+    w!(o, "   Versão: {}", field("version", "1.0.0"));
+    w!(o, "   Autor: {}", field("author", "Unknown"));
+    w!(o, "   Descrição: {}", field("description", ""));
+    let sections = [
         ("tags", "🏷️  TAGS"),
         ("capabilities", "🛠️  CAPACIDADES"),
         ("allowed_tools", "🔧 FERRAMENTAS PERMITIDAS"),
-    ] {
+    ];
+    for (key, title) in sections {
         let items = agent.list(key);
         if !items.is_empty() {
-            say!(ctx.out, "\n{title}")?;
-            for item in items {
-                say!(ctx.out, "   • {item}")?;
-            }
+            w!(o, "\n{title}");
+            items.iter().for_each(|item| w!(o, "   • {item}"));
         }
     }
-    say!(ctx.out, "\n📁 ARQUIVOS DO AGENTE")?;
-    say!(ctx.out, "   Localização: {}", agent.dir.display())?;
+    w!(
+        o,
+        "\n📁 ARQUIVOS DO AGENTE\n   Localização: {}",
+        agent.dir.display()
+    );
     for file in AGENT_FILES {
         match fs::metadata(agent.dir.join(file)) {
-            Ok(meta) => say!(ctx.out, "   ✅ {file} ({})", human_size(meta.len()))?,
-            Err(_) => say!(ctx.out, "   ❌ {file}")?,
+            Ok(meta) => w!(o, "   ✅ {file} ({})", human_size(meta.len())),
+            Err(_) => w!(o, "   ❌ {file}"),
         }
     }
     let history = project::history(&agent.dir);
-    say!(ctx.out, "\n📊 ESTATÍSTICAS")?;
-    say!(ctx.out, "   Conversas no histórico: {}", history.len())?;
+    w!(
+        o,
+        "\n📊 ESTATÍSTICAS\n   Conversas no histórico: {}",
+        history.len()
+    );
     if !history.is_empty() {
-        let last = history
-            .iter()
-            .filter_map(|line| {
-                serde_json::from_str::<serde_json::Value>(line).ok()?["timestamp"].as_f64()
-            })
-            .fold(None, |max: Option<f64>, t| {
-                Some(max.map_or(t, |m| m.max(t)))
-            });
-        say!(
-            ctx.out,
+        let stamp = |line: &String| {
+            let entry: serde_json::Value = serde_json::from_str(line).ok()?;
+            entry["timestamp"].as_f64()
+        };
+        let last = history.iter().filter_map(stamp).reduce(f64::max);
+        w!(
+            o,
             "   Última interação: {}",
             last.map_or("N/A".into(), float_repr)
-        )?;
+        );
     }
-    say!(ctx.out, "\n💡 Para executar este agente:")?;
-    say!(
-        ctx.out,
+    w!(o, "\n💡 Para executar este agente:");
+    w!(
+        o,
         "   conductor execute --agent {id} --input '<sua mensagem>'"
-    )?;
-    Ok(0)
+    );
+    o
 }
 
 fn human_size(bytes: u64) -> String {
@@ -195,254 +173,232 @@ fn human_size(bytes: u64) -> String {
     }
 }
 
-/// Agents whose id contains the requested one or the other way round (case-insensitive).
+/// Up to three agents whose id contains the requested one or the other way round.
 pub fn similar_agents(agents_dir: &Path, id: &str) -> Vec<String> {
     let wanted = id.to_lowercase();
-    let mut found: Vec<String> = project::discover(agents_dir)
-        .into_iter()
-        .map(|a| a.id)
-        .filter(|a| {
-            let a = a.to_lowercase();
-            !wanted.is_empty() && (a.contains(&wanted) || wanted.contains(&a))
-        })
-        .collect();
-    found.truncate(3);
-    found
+    let ids = project::discover(agents_dir).into_iter().map(|a| a.id);
+    let similar = |a: &String| {
+        let a = a.to_lowercase();
+        !wanted.is_empty() && (a.contains(&wanted) || wanted.contains(&a))
+    };
+    ids.filter(similar).take(3).collect()
 }
 
-pub fn validate(ctx: &mut Ctx) -> io::Result<i32> {
-    say!(ctx.out, "🔍 Validando configuração do Conductor...")?;
-    say!(ctx.out, "{SEP60}")?;
-    say!(ctx.out, "📋 1. Validando arquivo de configuração...")?;
+pub fn validate(ctx: &Ctx) -> String {
+    let mut o = format!("🔍 Validando configuração do Conductor...\n{SEP60}\n");
+    w!(o, "📋 1. Validando arquivo de configuração...");
     let cfg = match Config::load(ctx.cwd) {
         Ok(cfg) => cfg,
         Err(e) => {
-            say!(ctx.out, "❌ Erro crítico na validação: {e}")?;
-            return Ok(0);
+            w!(o, "❌ Erro crítico na validação: {e}");
+            return o;
         }
     };
-    say!(ctx.out, "   ✅ config.yaml carregado com sucesso")?;
+    w!(o, "   ✅ config.yaml carregado com sucesso");
     let (mut errors, mut warnings) = (Vec::new(), Vec::new());
-    say!(ctx.out, "\n💾 2. Validando configuração de storage...")?;
-    say!(ctx.out, "   Tipo: {}", cfg.storage_type)?;
-    say!(ctx.out, "   Caminho: {}", cfg.storage_path)?;
+    let path = &cfg.storage_path;
+    w!(o, "\n💾 2. Validando configuração de storage...");
+    w!(o, "   Tipo: {}\n   Caminho: {path}", cfg.storage_type);
     match fs::metadata(cfg.workspace(ctx.cwd)) {
         Err(_) => {
-            errors.push(format!(
-                "Diretório de storage não existe: {}",
-                cfg.storage_path
-            ));
-            say!(
-                ctx.out,
-                "   ❌ Diretório base não existe: {}",
-                cfg.storage_path
-            )?;
+            errors.push(format!("Diretório de storage não existe: {path}"));
+            w!(o, "   ❌ Diretório base não existe: {path}");
         }
-        Ok(meta) => {
-            say!(ctx.out, "   ✅ Diretório base existe")?;
-            if meta.permissions().readonly() {
-                errors.push(format!("Sem permissão de escrita em: {}", cfg.storage_path));
-                say!(ctx.out, "   ❌ Sem permissão de escrita")?;
-            } else {
-                say!(ctx.out, "   ✅ Permissões de escrita OK")?;
-            }
+        Ok(meta) if meta.permissions().readonly() => {
+            errors.push(format!("Sem permissão de escrita em: {path}"));
+            w!(
+                o,
+                "   ✅ Diretório base existe\n   ❌ Sem permissão de escrita"
+            );
         }
+        Ok(_) => w!(
+            o,
+            "   ✅ Diretório base existe\n   ✅ Permissões de escrita OK"
+        ),
     }
-    say!(ctx.out, "\n🤖 3. Validando diretório de agentes...")?;
-    let shown_dir = format!("{}/agents", cfg.storage_path);
+    w!(o, "\n🤖 3. Validando diretório de agentes...");
+    let shown = format!("{path}/agents");
     let agents_dir = cfg.agents_dir(ctx.cwd);
     if !agents_dir.is_dir() {
-        warnings.push(format!("Diretório de agentes não existe: {shown_dir}"));
-        say!(ctx.out, "   ⚠️  Diretório não existe: {shown_dir}")?;
-        say!(
-            ctx.out,
-            "   💡 Será criado automaticamente quando necessário"
-        )?;
+        warnings.push(format!("Diretório de agentes não existe: {shown}"));
+        w!(o, "   ⚠️  Diretório não existe: {shown}");
+        w!(o, "   💡 Será criado automaticamente quando necessário");
     } else {
-        say!(ctx.out, "   ✅ Diretório existe: {shown_dir}")?;
         let dirs = project::subdirs(&agents_dir);
-        say!(ctx.out, "   📊 Agentes encontrados: {}", dirs.len())?;
+        w!(
+            o,
+            "   ✅ Diretório existe: {shown}\n   📊 Agentes encontrados: {}",
+            dirs.len()
+        );
         if !dirs.is_empty() {
-            say!(ctx.out, "\n   🔍 Validando estrutura dos agentes...")?;
-            let mut valid = 0;
-            // The CLI checks only the first five to stay short.
-            for id in dirs.iter().take(5) {
-                let path = agents_dir.join(id).join("definition.yaml");
-                let Ok(text) = fs::read_to_string(&path) else {
-                    errors.push(format!("Agente {id}: definition.yaml não encontrado"));
-                    say!(ctx.out, "   ❌ {id}: definition.yaml ausente")?;
+            w!(o, "\n   🔍 Validando estrutura dos agentes...");
+        }
+        let mut valid = 0;
+        // The CLI checks only the first five to stay short.
+        for id in dirs.iter().take(5) {
+            let text = fs::read_to_string(agents_dir.join(id).join("definition.yaml"));
+            let Ok(text) = text else {
+                errors.push(format!("Agente {id}: definition.yaml não encontrado"));
+                w!(o, "   ❌ {id}: definition.yaml ausente");
+                continue;
+            };
+            let def = match serde_yaml::from_str::<serde_yaml::Value>(&text) {
+                Ok(def) => def,
+                Err(e) => {
+                    errors.push(format!("Agente {id}: erro ao validar definition.yaml: {e}"));
+                    w!(o, "   ❌ {id}: erro na definição: {e}");
                     continue;
-                };
-                match serde_yaml::from_str::<serde_yaml::Value>(&text) {
-                    Err(e) => {
-                        errors.push(format!("Agente {id}: erro ao validar definition.yaml: {e}"));
-                        say!(ctx.out, "   ❌ {id}: erro na definição: {e}")?;
-                    }
-                    Ok(def) => {
-                        let missing: Vec<String> = ["name", "version", "description"]
-                            .iter()
-                            .filter(|k| def.get(**k).is_none())
-                            .map(|k| repr(k))
-                            .collect();
-                        if missing.is_empty() {
-                            valid += 1;
-                            say!(ctx.out, "   ✅ {id}: estrutura válida")?;
-                        } else {
-                            let missing = format!("[{}]", missing.join(", "));
-                            warnings.push(format!(
-                                "Agente {id}: campos obrigatórios ausentes: {missing}"
-                            ));
-                            say!(ctx.out, "   ⚠️  {id}: campos ausentes: {missing}")?;
-                        }
-                    }
                 }
-            }
-            if dirs.len() > 5 {
-                say!(
-                    ctx.out,
-                    "   ... (validação completa de {} agentes restantes omitida)",
-                    dirs.len() - 5
-                )?;
-            }
-            say!(ctx.out, "   📊 Agentes válidos: {valid}/{}", dirs.len())?;
-        }
-    }
-    say!(ctx.out, "\n🔧 4. Validando plugins de ferramentas...")?;
-    if cfg.tool_plugins.is_empty() {
-        say!(ctx.out, "   📊 Nenhum plugin configurado")?;
-    } else {
-        say!(
-            ctx.out,
-            "   📊 Plugins configurados: {}",
-            cfg.tool_plugins.len()
-        )?;
-        for plugin in &cfg.tool_plugins {
-            if ctx.cwd.join(plugin).exists() {
-                say!(ctx.out, "   ✅ {plugin}: existe")?;
+            };
+            let required = ["name", "version", "description"];
+            let missing: Vec<String> = required
+                .iter()
+                .filter(|k| def.get(**k).is_none())
+                .map(|k| repr(k))
+                .collect();
+            if missing.is_empty() {
+                valid += 1;
+                w!(o, "   ✅ {id}: estrutura válida");
             } else {
-                warnings.push(format!("Diretório de plugin não existe: {plugin}"));
-                say!(ctx.out, "   ⚠️  {plugin}: não existe")?;
+                let missing = format!("[{}]", missing.join(", "));
+                warnings.push(format!(
+                    "Agente {id}: campos obrigatórios ausentes: {missing}"
+                ));
+                w!(o, "   ⚠️  {id}: campos ausentes: {missing}");
             }
         }
+        if dirs.len() > 5 {
+            let rest = dirs.len() - 5;
+            w!(
+                o,
+                "   ... (validação completa de {rest} agentes restantes omitida)"
+            );
+        }
+        if !dirs.is_empty() {
+            w!(o, "   📊 Agentes válidos: {valid}/{}", dirs.len());
+        }
     }
-    say!(ctx.out, "\n🔍 5. Testando descoberta de agentes...")?;
-    say!(
-        ctx.out,
-        "   ✅ Descoberta funcionando: {} agentes descobertos",
-        project::discover(&agents_dir).len()
-    )?;
-    say!(ctx.out, "\n{SEP60}")?;
-    say!(ctx.out, "📊 RESUMO DA VALIDAÇÃO")?;
+    w!(o, "\n🔧 4. Validando plugins de ferramentas...");
+    if cfg.tool_plugins.is_empty() {
+        w!(o, "   📊 Nenhum plugin configurado");
+    } else {
+        w!(o, "   📊 Plugins configurados: {}", cfg.tool_plugins.len());
+    }
+    for plugin in &cfg.tool_plugins {
+        if ctx.cwd.join(plugin).exists() {
+            w!(o, "   ✅ {plugin}: existe");
+        } else {
+            warnings.push(format!("Diretório de plugin não existe: {plugin}"));
+            w!(o, "   ⚠️  {plugin}: não existe");
+        }
+    }
+    let found = project::discover(&agents_dir).len();
+    w!(o, "\n🔍 5. Testando descoberta de agentes...");
+    w!(
+        o,
+        "   ✅ Descoberta funcionando: {found} agentes descobertos"
+    );
+    w!(o, "\n{SEP60}\n📊 RESUMO DA VALIDAÇÃO");
     for (items, title) in [(&errors, "❌ Erros encontrados"), (&warnings, "⚠️  Avisos")] {
         if !items.is_empty() {
-            say!(ctx.out, "{title}: {}", items.len())?;
-            for item in items {
-                say!(ctx.out, "   • {item}")?;
-            }
+            w!(o, "{title}: {}", items.len());
+            items.iter().for_each(|item| w!(o, "   • {item}"));
         }
     }
     if !errors.is_empty() {
-        say!(
-            ctx.out,
+        w!(
+            o,
             "❌ Configuração com problemas que precisam ser corrigidos"
-        )?;
-        return Ok(0);
+        );
+        return o;
     }
-    let verdict = if warnings.is_empty() {
-        "✅ Configuração totalmente válida!"
-    } else {
-        "✅ Configuração válida com avisos menores"
-    };
-    say!(ctx.out, "{verdict}")?;
-    say!(
-        ctx.out,
-        "\n💡 Para mais informações sobre um agente específico:"
-    )?;
-    say!(ctx.out, "   conductor info --agent <agent_id>")?;
-    Ok(0)
+    match warnings.is_empty() {
+        true => w!(o, "✅ Configuração totalmente válida!"),
+        false => w!(o, "✅ Configuração válida com avisos menores"),
+    }
+    o + VALID_HINT
 }
 
-pub fn install(ctx: &mut Ctx, target: &str) -> io::Result<i32> {
+pub fn install(ctx: &Ctx, target: &str) -> String {
     let templates = ctx.cwd.join("agent_templates");
     // `--install` always writes here, whatever storage.path says.
-    let workspace_agents = ctx.cwd.join(".conductor_workspace/agents");
+    let installed_dir = ctx.cwd.join(".conductor_workspace/agents");
+    let mut o = String::new();
     if target == "list" {
-        say!(ctx.out, "📋 Templates Disponíveis:")?;
-        say!(ctx.out, "{SEP50}")?;
+        w!(o, "📋 Templates Disponíveis:\n{SEP50}");
         if !templates.is_dir() {
-            say!(ctx.out, "❌ Diretório de templates não encontrado")?;
-            return Ok(0);
+            w!(o, "❌ Diretório de templates não encontrado");
+            return o;
         }
         for category in project::subdirs(&templates) {
-            say!(ctx.out, "\n🏷️ {}:", title_case(&category.replace('_', " ")))?;
+            w!(o, "\n🏷️ {}:", title_case(&category.replace('_', " ")));
             for agent in project::subdirs(&templates.join(&category)) {
-                let description = Agent::load(&templates.join(&category), &agent)
-                    .and_then(|a| a.text("description"))
-                    .unwrap_or_else(|| "Sem descrição".into());
-                say!(ctx.out, "   • {agent}: {description}")?;
+                let def = Agent::load(&templates.join(&category), &agent);
+                let description = def.and_then(|a| a.text("description"));
+                let description = description.unwrap_or_else(|| "Sem descrição".into());
+                w!(o, "   • {agent}: {description}");
             }
         }
-        say!(ctx.out, "\n💡 Para instalar:")?;
-        say!(ctx.out, "   conductor --install <categoria>")?;
-        say!(ctx.out, "   conductor --install <agent_name>")?;
-        return Ok(0);
+        return o + INSTALL_HINT;
     }
+    // A target is one directory name; anything else could reach outside the templates.
     let plain = !target.contains('/') && target != "." && target != "..";
     if plain && templates.join(target).exists() {
-        say!(ctx.out, "📦 Instalando categoria: {target}")?;
-        say!(ctx.out, "{SEP50}")?;
+        w!(o, "📦 Instalando categoria: {target}\n{SEP50}");
         let mut installed = 0;
         for agent in project::subdirs(&templates.join(target)) {
-            let dest = workspace_agents.join(&agent);
+            let dest = installed_dir.join(&agent);
             if dest.exists() {
-                say!(ctx.out, "⚠️  {agent}: já existe, pulando")?;
+                w!(o, "⚠️  {agent}: já existe, pulando");
+            } else if let Err(e) = copy_tree(&templates.join(target).join(&agent), &dest) {
+                w!(o, "❌ {agent}: {e}");
             } else {
-                copy_tree(&templates.join(target).join(&agent), &dest)?;
-                say!(ctx.out, "✅ {agent}: instalado")?;
+                w!(o, "✅ {agent}: instalado");
                 installed += 1;
             }
         }
-        say!(
-            ctx.out,
+        w!(
+            o,
             "\n📊 {installed} agentes instalados da categoria '{target}'"
-        )?;
-        return Ok(0);
+        );
+        return o;
     }
     for category in project::subdirs(&templates) {
         let source = templates.join(&category).join(target);
-        if plain && source.is_dir() {
-            let dest = workspace_agents.join(target);
-            if dest.exists() {
-                say!(ctx.out, "⚠️  Agente '{target}' já existe")?;
-            } else {
-                copy_tree(&source, &dest)?;
-                say!(
-                    ctx.out,
-                    "✅ Agente '{target}' instalado da categoria '{category}'"
-                )?;
-            }
-            return Ok(0);
+        if !plain || !source.is_dir() {
+            continue;
         }
+        let dest = installed_dir.join(target);
+        match dest.exists() {
+            true => w!(o, "⚠️  Agente '{target}' já existe"),
+            false => match copy_tree(&source, &dest) {
+                Ok(()) => w!(
+                    o,
+                    "✅ Agente '{target}' instalado da categoria '{category}'"
+                ),
+                Err(e) => w!(o, "❌ Erro ao instalar '{target}': {e}"),
+            },
+        }
+        return o;
     }
-    say!(ctx.out, "❌ Agente '{target}' não encontrado nos templates")?;
-    say!(ctx.out, "💡 Use --list para ver agentes disponíveis")?;
-    Ok(0)
+    w!(o, "❌ Agente '{target}' não encontrado nos templates");
+    w!(o, "💡 Use --list para ver agentes disponíveis");
+    o
 }
 
 /// Python's `str.title()` for the ASCII category names.
 fn title_case(s: &str) -> String {
-    let mut prev_letter = false;
-    s.chars()
-        .map(|c| {
-            let out = if prev_letter {
-                c.to_ascii_lowercase()
-            } else {
-                c.to_ascii_uppercase()
-            };
-            prev_letter = c.is_alphabetic();
-            out
-        })
-        .collect()
+    let mut after_letter = false;
+    let mut title = String::with_capacity(s.len());
+    for c in s.chars() {
+        title.push(if after_letter {
+            c.to_ascii_lowercase()
+        } else {
+            c.to_ascii_uppercase()
+        });
+        after_letter = c.is_alphabetic();
+    }
+    title
 }
 
 pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
@@ -459,32 +415,28 @@ pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// `--path` if given (resolved against the cwd), else `$HOME/conductor_backup/.conductor_workspace`.
+/// `--path` (against the cwd) if given, else `$HOME/conductor_backup/.conductor_workspace`.
 fn backup_dir(ctx: &Ctx, args: &Args) -> Result<PathBuf, String> {
-    match (&args.path, &ctx.env.home) {
-        (Some(p), _) if !p.is_empty() => Ok(ctx.cwd.join(p)),
-        (_, Some(home)) => Ok(home.join("conductor_backup/.conductor_workspace")),
-        _ => Err("HOME não definido".into()),
+    match (args.set("--path"), &ctx.env.home) {
+        (Some(path), _) => Ok(ctx.cwd.join(path)),
+        (None, Some(home)) => Ok(home.join("conductor_backup/.conductor_workspace")),
+        (None, None) => Err("HOME não definido".into()),
     }
 }
 
-fn script_missing(ctx: &mut Ctx, script: &str, what: &str) -> io::Result<bool> {
+/// The CLI refuses to run when the script it would call is missing.
+fn missing_script(ctx: &Ctx, script: &str, what: &str, o: &mut String) -> bool {
     let path = ctx.cwd.join("scripts").join(script);
     if !path.exists() {
-        say!(
-            ctx.out,
-            "❌ Script de {what} não encontrado: {}",
-            path.display()
-        )?;
+        w!(o, "❌ Script de {what} não encontrado: {}", path.display());
     }
-    Ok(!path.exists())
+    !path.exists()
 }
 
-pub fn backup(ctx: &mut Ctx, args: &Args) -> io::Result<i32> {
-    say!(ctx.out, "💾 Fazendo backup dos agentes...")?;
-    say!(ctx.out, "{SEP50}")?;
-    if script_missing(ctx, "backup_agents.sh", "backup")? {
-        return Ok(0);
+pub fn backup(ctx: &Ctx, args: &Args) -> String {
+    let mut o = format!("💾 Fazendo backup dos agentes...\n{SEP50}\n");
+    if missing_script(ctx, "backup_agents.sh", "backup", &mut o) {
+        return o;
     }
     let stamp = utc_stamp(SystemTime::now());
     let done = (|| -> Result<(PathBuf, PathBuf), String> {
@@ -498,37 +450,33 @@ pub fn backup(ctx: &mut Ctx, args: &Args) -> io::Result<i32> {
         copy_tree(&workspace, &dest).map_err(|e| e.to_string())?;
         copy_tree(&workspace, &snapshot).map_err(|e| e.to_string())?;
         // Keep the ten newest snapshots, as the script does; only our own `backup_*` dirs.
-        let mut old: Vec<String> = project::subdirs(&snapshots)
-            .into_iter()
-            .filter(|n| n.starts_with("backup_"))
-            .collect();
-        old.sort_by(|a, b| b.cmp(a));
-        for name in old.iter().skip(10) {
+        let mut old = project::subdirs(&snapshots);
+        old.retain(|name| name.starts_with("backup_"));
+        for name in old.iter().rev().skip(10) {
             let _ = fs::remove_dir_all(snapshots.join(name));
         }
         Ok((dest, snapshot))
     })();
     match done {
         Ok((dest, snapshot)) => {
-            say!(ctx.out, "🔄 Fazendo backup dos agentes...")?;
-            say!(ctx.out, "✅ Backup concluído:")?;
-            say!(ctx.out, "   Incremental: {}", dest.display())?;
-            say!(ctx.out, "   Snapshot: {}", snapshot.display())?;
-            say!(
-                ctx.out,
-                "🧹 Snapshots antigos limpos (mantidos últimos 10)\n"
-            )?;
+            w!(o, "🔄 Fazendo backup dos agentes...\n✅ Backup concluído:");
+            w!(
+                o,
+                "   Incremental: {}\n   Snapshot: {}",
+                dest.display(),
+                snapshot.display()
+            );
+            w!(o, "🧹 Snapshots antigos limpos (mantidos últimos 10)\n");
         }
-        Err(e) => say!(ctx.out, "❌ Erro no backup: {e}")?,
+        Err(e) => w!(o, "❌ Erro no backup: {e}"),
     }
-    Ok(0)
+    o
 }
 
-pub fn restore(ctx: &mut Ctx, args: &Args) -> io::Result<i32> {
-    say!(ctx.out, "📥 Restaurando agentes do backup...")?;
-    say!(ctx.out, "{SEP50}")?;
-    if script_missing(ctx, "restore_agents.sh", "restore")? {
-        return Ok(0);
+pub fn restore(ctx: &Ctx, args: &Args) -> String {
+    let mut o = format!("📥 Restaurando agentes do backup...\n{SEP50}\n");
+    if missing_script(ctx, "restore_agents.sh", "restore", &mut o) {
+        return o;
     }
     let done = (|| -> Result<(PathBuf, PathBuf), String> {
         let workspace = Config::load(ctx.cwd)?.workspace(ctx.cwd);
@@ -542,130 +490,112 @@ pub fn restore(ctx: &mut Ctx, args: &Args) -> io::Result<i32> {
     let (source, workspace) = match done {
         Ok(paths) => paths,
         Err(e) => {
-            say!(ctx.out, "❌ Erro no restore: {e}")?;
-            return Ok(0);
+            w!(o, "❌ Erro no restore: {e}");
+            return o;
         }
     };
-    say!(ctx.out, "🔄 Restaurando agentes do backup...")?;
-    say!(ctx.out, "✅ Restore concluído!")?;
-    say!(ctx.out, "   De: {}", source.display())?;
-    say!(ctx.out, "   Para: {}", workspace.display())?;
-    say!(ctx.out, "📊 Agentes restaurados:")?;
-    if workspace.join("agents").is_dir() {
-        for name in project::subdirs(&workspace.join("agents")) {
-            say!(ctx.out, "{name}")?;
-        }
-    } else {
-        say!(ctx.out, "   Nenhum agente encontrado")?;
+    w!(
+        o,
+        "🔄 Restaurando agentes do backup...\n✅ Restore concluído!"
+    );
+    w!(
+        o,
+        "   De: {}\n   Para: {}",
+        source.display(),
+        workspace.display()
+    );
+    w!(o, "📊 Agentes restaurados:");
+    // The script runs `ls -1 agents/ || echo ...`.
+    match workspace.join("agents").is_dir() {
+        true => project::subdirs(&workspace.join("agents"))
+            .iter()
+            .for_each(|n| w!(o, "{n}")),
+        false => w!(o, "   Nenhum agente encontrado"),
     }
-    say!(ctx.out)?;
-    say!(ctx.out, "🔄 Cache de descoberta limpo")?;
-    Ok(0)
+    o + "\n🔄 Cache de descoberta limpo\n"
 }
 
-pub fn migrate(ctx: &mut Ctx, args: &Args) -> io::Result<i32> {
+pub fn migrate(ctx: &Ctx, args: &Args) -> String {
     let config = Config::load(ctx.cwd);
-    let source = match (&args.migrate_from, &config) {
-        (Some(from), _) => from.clone(),
+    let source = match (args.get("--migrate-from"), &config) {
+        (Some(from), _) => from.to_string(),
         (None, Ok(cfg)) => cfg.storage_type.clone(),
-        (None, Err(e)) => {
-            say!(ctx.out, "❌ Erro ao executar migração: {e}")?;
-            return Ok(0);
-        }
+        (None, Err(e)) => return format!("❌ Erro ao executar migração: {e}\n"),
     };
-    let dest = args.migrate_to.clone().unwrap_or_default();
-    say!(ctx.out, "🔄 Migrando agentes: {source} → {dest}")?;
-    say!(ctx.out, "{SEP50}")?;
-    if script_missing(ctx, "helpers/sync_engine.py", "sincronização")? {
-        return Ok(0);
+    let dest = args.get("--migrate-to").unwrap_or_default();
+    let mut o = format!("🔄 Migrando agentes: {source} → {dest}\n{SEP50}\n");
+    if missing_script(ctx, "helpers/sync_engine.py", "sincronização", &mut o) {
+        return o;
     }
-    say!(
-        ctx.out,
+    w!(
+        o,
         "{SEP60}\n🔄 Iniciando migração: {source} → {dest}\n{SEP60}"
-    )?;
+    );
+    let failed = "❌ Erro na migração (código: 1)\n";
     let cfg = match config {
         Ok(cfg) if source != "mongodb" && dest != "mongodb" => cfg,
-        Ok(_) if ctx.env.mongo_uri.is_none() => {
-            say!(ctx.out, "⚠️  MongoDB não configurado!")?;
-            say!(ctx.out, "📖 Configure MONGO_URI no seu arquivo .env")?;
-            say!(
-                ctx.out,
-                "🔗 Documentação: https://docs.conductor.dev/mongodb-setup"
-            )?;
-            say!(ctx.out, "❌ Erro na migração (código: 1)")?;
-            return Ok(0);
-        }
+        Ok(_) if ctx.env.mongo_uri.is_none() => return o + NO_MONGO + failed,
+        // The double has no MongoDB client; never echo the URI, it may hold credentials.
         Ok(_) => {
-            // The double has no MongoDB client; never echo the URI, it may hold credentials.
-            say!(
-                ctx.out,
-                "❌ Falha ao conectar ao MongoDB (não suportado pelo double)"
-            )?;
-            say!(ctx.out, "❌ Erro na migração (código: 1)")?;
-            return Ok(0);
+            return o + "❌ Falha ao conectar ao MongoDB (não suportado pelo double)\n" + failed;
         }
-        Err(e) => {
-            say!(ctx.out, "❌ {e}")?;
-            say!(ctx.out, "❌ Erro na migração (código: 1)")?;
-            return Ok(0);
-        }
+        Err(e) => return format!("{o}❌ {e}\n{failed}"),
     };
     let started = Instant::now();
-    let source_agents = cfg.agents_dir(ctx.cwd);
-    let dest_agents = match &args.path {
-        Some(p) if !p.is_empty() => ctx.cwd.join(p).join("agents"),
-        _ => source_agents.clone(),
-    };
-    say!(ctx.out, "🔄 Iniciando migração de agentes...")?;
-    say!(ctx.out, "📊 Descobrindo agentes...")?;
-    let agents = project::discover(&source_agents);
+    let from = cfg.agents_dir(ctx.cwd);
+    let to = args
+        .set("--path")
+        .map_or(from.clone(), |p| ctx.cwd.join(p).join("agents"));
+    let agents = project::discover(&from);
     let names: Vec<String> = agents.iter().map(|a| repr(&a.id)).collect();
-    say!(
-        ctx.out,
+    w!(
+        o,
+        "🔄 Iniciando migração de agentes...\n📊 Descobrindo agentes..."
+    );
+    w!(
+        o,
         "   ✓ Encontrados {} agentes: [{}]",
         agents.len(),
         names.join(", ")
-    )?;
-    say!(ctx.out, "\n📦 Transferindo dados:")?;
+    );
+    w!(o, "\n📦 Transferindo dados:");
     let mut files = 0;
     for agent in &agents {
-        say!(ctx.out, "   🤖 {}", agent.id)?;
+        w!(o, "   🤖 {}", agent.id);
         // History stays behind, as in the real sync engine.
         for file in AGENT_FILES.iter().filter(|f| **f != "history.log") {
             let Ok(meta) = fs::metadata(agent.dir.join(file)) else {
                 continue;
             };
-            let target = dest_agents.join(&agent.id);
-            if target != agent.dir {
-                fs::create_dir_all(&target)?;
-                fs::copy(agent.dir.join(file), target.join(file))?;
+            let target = to.join(&agent.id);
+            let copied = match target == agent.dir {
+                true => Ok(0),
+                false => fs::create_dir_all(&target)
+                    .and_then(|()| fs::copy(agent.dir.join(file), target.join(file))),
+            };
+            if let Err(e) = copied {
+                return format!("{o}❌ Erro na migração: {e}\n{failed}");
             }
-            say!(
-                ctx.out,
-                "      ✓ {file} ({}B) → destino",
-                thousands(meta.len())
-            )?;
+            w!(o, "      ✓ {file} ({}B) → destino", thousands(meta.len()));
             files += 1;
         }
     }
-    say!(ctx.out, "\n✅ Migração concluída!")?;
-    say!(
-        ctx.out,
+    w!(o, "\n✅ Migração concluída!");
+    w!(
+        o,
         "   📈 {} agentes, {files} arquivos transferidos",
         agents.len()
-    )?;
-    say!(
-        ctx.out,
+    );
+    w!(
+        o,
         "   ⏱️  Tempo total: {:.1}s",
         started.elapsed().as_secs_f64()
-    )?;
-    if args.no_config_update {
-        say!(ctx.out, "🔒 Configuração preservada (--no-config-update)")?;
-    } else {
-        say!(ctx.out, "📝 Configuração atualizada: storage.type = {dest}")?;
+    );
+    match args.flag("--no-config-update") {
+        true => w!(o, "🔒 Configuração preservada (--no-config-update)"),
+        false => w!(o, "📝 Configuração atualizada: storage.type = {dest}"),
     }
-    say!(ctx.out, "\n🎉 Processo concluído com sucesso!")?;
-    Ok(0)
+    o + "\n🎉 Processo concluído com sucesso!\n"
 }
 
 fn thousands(n: u64) -> String {
@@ -694,10 +624,6 @@ pub fn utc_stamp(t: SystemTime) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}{month:02}{day:02}_{:02}{:02}{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    format!("{year:04}{month:02}{day:02}_{h:02}{m:02}{s:02}")
 }

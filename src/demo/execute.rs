@@ -12,7 +12,7 @@ use super::args::Args;
 use super::cli::Ctx;
 use super::commands::{filler, similar_agents};
 use super::project::{self, Agent, Config};
-use super::pytext::{Json, escape_byte};
+use super::pytext::{Json, escape_byte, put};
 
 const SEP50: &str = "==================================================";
 const DASH50: &str = "--------------------------------------------------";
@@ -34,137 +34,120 @@ struct Success {
 }
 
 pub fn execute(ctx: &mut Ctx, args: &Args, agent_id: &str) -> io::Result<i32> {
-    let mut input = args.input.clone().filter(|s| !s.is_empty());
-    if input.is_none() && !args.interactive {
-        say!(ctx.out, "❌ Erro: Especifique --input ou --interactive")?;
-        say!(ctx.out, "💡 Exemplos:")?;
-        say!(
-            ctx.out,
-            "   conductor --agent MyAgent --input 'sua mensagem'"
-        )?;
-        say!(ctx.out, "   conductor --agent MyAgent --chat --interactive")?;
-        return Ok(0);
-    }
-    if args.interactive && !args.chat {
-        say!(ctx.out, "❌ Erro: --interactive requer --chat")?;
-        say!(
-            ctx.out,
-            "💡 Use: conductor --agent MyAgent --chat --interactive"
-        )?;
-        return Ok(0);
-    }
-    if ctx.env.modes.nonutf8 {
-        // The real CLI echoes undecodable argv bytes verbatim; make sure there is one.
-        input = input.map(|i| format!("{i}{}", escape_byte(0xFF)));
-    }
-    say!(ctx.out, "🤖 Executando {agent_id}")?;
-    let mode = if args.simulate {
-        "🎭 Modo simulação"
-    } else if args.chat {
-        "💬 Modo contextual (com histórico)"
-    } else {
-        "⚡ Modo isolado (sem histórico)"
+    let mut o = String::new();
+    let interactive = args.flag("--interactive");
+    let input = args.set("--input").unwrap_or_default();
+    let usage_error = match (input.is_empty(), interactive) {
+        (true, false) => Some(NEEDS_INPUT),
+        (_, true) if !args.chat() => Some(NEEDS_CHAT),
+        _ => None,
     };
-    say!(ctx.out, "📋 {mode}")?;
-    if let Some(project) = args.project.as_deref().filter(|p| !p.is_empty()) {
-        say!(ctx.out, "🏗️ Projeto: {project}")?;
+    if let Some(text) = usage_error {
+        o.push_str(text);
+        return emit(ctx, &mut o).map(|()| 0);
     }
-    if let Some(environment) = args.environment.as_deref().filter(|e| !e.is_empty()) {
-        say!(ctx.out, "🌐 Ambiente: {environment}")?;
+    // The real CLI echoes undecodable argv bytes verbatim; `nonutf8` makes sure there is one.
+    let input = match ctx.env.modes.nonutf8 && !input.is_empty() {
+        true => format!("{input}{}", escape_byte(0xFF)),
+        false => input.to_string(),
+    };
+    let simulate = args.flag("--simulate");
+    let mode = match (simulate, args.chat()) {
+        (true, _) => "🎭 Modo simulação",
+        (false, true) => "💬 Modo contextual (com histórico)",
+        (false, false) => "⚡ Modo isolado (sem histórico)",
+    };
+    w!(o, "🤖 Executando {agent_id}\n📋 {mode}");
+    if let Some(project) = args.set("--project") {
+        w!(o, "🏗️ Projeto: {project}");
     }
-    if args.meta {
-        say!(ctx.out, "🔧 Meta-agent ativo")?;
+    if let Some(environment) = args.set("--environment") {
+        w!(o, "🌐 Ambiente: {environment}");
     }
-    say!(ctx.out, "{SEP50}")?;
-    let cfg = match Config::load(ctx.cwd) {
-        Ok(cfg) => cfg,
+    if args.flag("--meta") {
+        w!(o, "🔧 Meta-agent ativo");
+    }
+    w!(o, "{SEP50}");
+    let agents_dir = match Config::load(ctx.cwd) {
+        Ok(cfg) => cfg.agents_dir(ctx.cwd),
         Err(e) => {
-            say!(ctx.out, "❌ Erro fatal: {e}")?;
-            return Ok(0);
+            w!(o, "❌ Erro fatal: {e}");
+            return emit(ctx, &mut o).map(|()| 0);
         }
     };
-    let agents_dir = cfg.agents_dir(ctx.cwd);
-    // Each ConductorCLI adds one stdout log handler, so `--clear` doubles every log line.
-    let mut handlers = 0;
-    if args.clear {
-        say!(
-            ctx.out,
-            "✅ ConductorCLI inicializado para agente: {agent_id}"
-        )?;
-        handlers += 1;
+    let ready = format!("✅ ConductorCLI inicializado para agente: {agent_id}\n");
+    if args.flag("--clear") {
+        o.push_str(&ready);
         if clear_history(&agents_dir, agent_id) {
             log(
-                ctx,
-                handlers,
+                &mut o,
+                1,
                 &format!("Cleared conversation history for agent {agent_id}"),
-            )?;
-            say!(ctx.out, "🗑️ Histórico limpo")?;
+            );
+            w!(o, "🗑️ Histórico limpo");
         } else {
-            say!(ctx.out, "⚠️ Não foi possível limpar o histórico")?;
+            w!(o, "⚠️ Não foi possível limpar o histórico");
         }
     }
-    say!(
-        ctx.out,
-        "✅ ConductorCLI inicializado para agente: {agent_id}"
-    )?;
-    handlers += 1;
+    o.push_str(&ready);
     let Some(agent) = Agent::load(&agents_dir, agent_id) else {
-        say!(ctx.out, "❌ Agente '{agent_id}' não encontrado")?;
+        w!(o, "❌ Agente '{agent_id}' não encontrado");
         let similar = similar_agents(&agents_dir, agent_id);
         if !similar.is_empty() {
-            say!(ctx.out, "💡 Agentes similares: {}", similar.join(", "))?;
+            w!(o, "💡 Agentes similares: {}", similar.join(", "));
         }
-        say!(
-            ctx.out,
-            "📋 Use 'conductor --list' para ver todos os agentes"
-        )?;
-        return Ok(0);
+        w!(o, "📋 Use 'conductor --list' para ver todos os agentes");
+        return emit(ctx, &mut o).map(|()| 0);
     };
     let history = project::history(&agent.dir);
-    if args.chat {
-        say!(
-            ctx.out,
-            "📚 Histórico: {} interações anteriores",
-            history.len()
-        )?;
+    if args.chat() {
+        w!(o, "📚 Histórico: {} interações anteriores", history.len());
     }
-    if let Some(input) = input {
-        say!(ctx.out, "📝 Input: {input}")?;
-        say!(ctx.out, "{DASH50}")?;
-        let history = if args.chat { history } else { Vec::new() };
-        let result = run_task(ctx, args, &agent, &input, &history, handlers)?;
-        if args.json {
-            say!(
-                ctx.out,
-                "{}",
-                payload(&result, &agent.id, &input).dumps(false)
-            )?;
+    if !input.is_empty() {
+        w!(o, "📝 Input: {input}\n{DASH50}");
+        let history = if args.chat() { history } else { Vec::new() };
+        let result = run_task(ctx, &mut o, args, &agent, &input, &history)?;
+        if args.json() {
+            w!(o, "{}", payload(&result, &agent.id, &input).dumps(false));
         } else {
-            say!(ctx.out, "🤖 Resposta:")?;
-            say!(ctx.out, "{SEP50}")?;
-            match result.success {
-                Some(_) => say!(ctx.out, "{}", result.output)?,
-                None => say!(ctx.out, "❌ Erro: {}", result.output)?,
-            }
-            say!(ctx.out, "{SEP50}")?;
+            let error = if result.success.is_some() {
+                ""
+            } else {
+                "❌ Erro: "
+            };
+            w!(
+                o,
+                "🤖 Resposta:\n{SEP50}\n{error}{}\n{SEP50}",
+                result.output
+            );
         }
-        if args.simulate {
-            say!(ctx.out, "🎭 Simulação concluída (sem chamada real à IA)")?;
-        } else if args.chat {
-            say!(ctx.out, "✅ Resposta adicionada ao histórico")?;
-        } else {
-            say!(ctx.out, "⚡ Execução isolada concluída")?;
+        match (simulate, args.chat()) {
+            (true, _) => w!(o, "🎭 Simulação concluída (sem chamada real à IA)"),
+            (false, true) => w!(o, "✅ Resposta adicionada ao histórico"),
+            (false, false) => w!(o, "⚡ Execução isolada concluída"),
         }
     }
-    if args.interactive {
-        say!(ctx.out, "\n🎮 Entrando no modo interativo...")?;
-        say!(ctx.out, "💡 Digite 'exit' para sair")?;
-        ctx.out.flush()?;
+    if interactive {
+        w!(
+            o,
+            "\n🎮 Entrando no modo interativo...\n💡 Digite 'exit' para sair"
+        );
+        emit(ctx, &mut o)?;
         // prompt_toolkit without a tty warns and reads stdin to EOF: an open pipe blocks.
         writeln!(ctx.err, "Warning: Input is not a terminal (fd=0).")?;
         io::copy(ctx.stdin, &mut io::sink())?;
     }
-    Ok(0)
+    emit(ctx, &mut o).map(|()| 0)
+}
+
+const NEEDS_INPUT: &str = "❌ Erro: Especifique --input ou --interactive\n💡 Exemplos:\n   conductor --agent MyAgent --input 'sua mensagem'\n   conductor --agent MyAgent --chat --interactive\n";
+const NEEDS_CHAT: &str = "❌ Erro: --interactive requer --chat\n💡 Use: conductor --agent MyAgent --chat --interactive\n";
+
+/// Writes and flushes what `o` holds, as the CLI's log records flush stdout.
+fn emit(ctx: &mut Ctx, o: &mut String) -> io::Result<()> {
+    put(ctx.out, o)?;
+    o.clear();
+    ctx.out.flush()
 }
 
 /// Truncates history.log; like the CLI it creates the agent directory if missing.
@@ -179,12 +162,9 @@ fn clear_history(agents_dir: &Path, agent_id: &str) -> bool {
 }
 
 /// One log record as the CLI's stdout JSON handler prints it (ASCII-escaped), once per handler.
-fn log(ctx: &mut Ctx, handlers: usize, message: &str) -> io::Result<()> {
+fn log(o: &mut String, handlers: usize, message: &str) {
     let line = Json::Obj(vec![("message", Json::str(message))]).dumps(true);
-    for _ in 0..handlers {
-        say!(ctx.out, "{line}")?;
-    }
-    Ok(())
+    (0..handlers).for_each(|_| w!(o, "{line}"));
 }
 
 fn now() -> f64 {
@@ -195,96 +175,82 @@ fn now() -> f64 {
 
 fn run_task(
     ctx: &mut Ctx,
+    o: &mut String,
     args: &Args,
     agent: &Agent,
     input: &str,
     history: &[String],
-    handlers: usize,
 ) -> io::Result<TaskResult> {
-    let fail = |output: String, agent_id: Option<String>| TaskResult {
+    let fail = |output: String, agent_id| TaskResult {
         output,
         agent_id,
         success: None,
     };
+    // Each ConductorCLI adds one stdout log handler, so `--clear` doubles every log line.
+    let handlers = if args.flag("--clear") { 2 } else { 1 };
     // Loading the definition raises KeyError on the first missing required key.
-    if let Some(key) = ["name", "version", "schema_version", "description", "author"]
-        .iter()
-        .find(|k| !agent.has(k))
-    {
+    let required = ["name", "version", "schema_version", "description", "author"];
+    if let Some(key) = required.iter().find(|k| !agent.has(k)) {
         return Ok(fail(format!("'{key}'"), None));
     }
     let session = read_json(&agent.dir.join("session.json"));
-    let state = |key: &str| session.as_ref().and_then(|s| s["state"].get(key).cloned());
     write_session(&agent.dir, &session, None)?;
-    let timeout = if args.timeout == 0 {
-        DEFAULT_TIMEOUT
-    } else {
-        args.timeout
+    let timeout = match args.timeout() {
+        0 => DEFAULT_TIMEOUT,
+        t => t,
     };
-    log(
-        ctx,
-        handlers,
-        &format!("🐳 Creating Claude CLI client with timeout: {timeout}s, admin: True"),
-    )?;
-    let persona_file = agent
-        .text("persona_prompt_path")
-        .unwrap_or_else(|| "persona.md".into());
-    let Ok(persona) = fs::read_to_string(agent.dir.join(&persona_file)) else {
+    let client = format!("🐳 Creating Claude CLI client with timeout: {timeout}s, admin: True");
+    log(o, handlers, &client);
+    let persona_path = agent.dir.join(
+        agent
+            .text("persona_prompt_path")
+            .unwrap_or("persona.md".into()),
+    );
+    let Ok(persona) = fs::read_to_string(&persona_path) else {
         return Ok(fail(
-            format!(
-                "Persona file not found: {}",
-                agent.dir.join(&persona_file).display()
-            ),
+            format!("Persona file not found: {}", persona_path.display()),
             None,
         ));
     };
-    let prompt = build_prompt(agent, &persona, history, input);
+    let chars = build_prompt(agent, &persona, history, input)
+        .chars()
+        .count();
     log(
-        ctx,
+        o,
         handlers,
-        &format!(
-            "Prompt XML final construído com sucesso ({} chars).",
-            prompt.chars().count()
-        ),
-    )?;
+        &format!("Prompt XML final construído com sucesso ({chars} chars)."),
+    );
     // Log records flush stdout: the header is out before the provider call.
-    ctx.out.flush()?;
+    emit(ctx, o)?;
     let agent_id = Some(agent.id.clone());
     let answer = match provider(ctx, input, timeout) {
         Ok(answer) => answer,
         Err(ProviderError::Timeout) => {
             log(
-                ctx,
+                o,
                 handlers,
                 &format!("Claude CLI timed out after {timeout} seconds"),
-            )?;
-            let msg = format!(
-                "Claude CLI timed out after {timeout} seconds. Complex operations may need more time."
             );
+            let msg = "Complex operations may need more time.";
+            let msg = format!("Claude CLI timed out after {timeout} seconds. {msg}");
             return Ok(fail(msg, agent_id));
         }
         Err(ProviderError::Failed(stderr)) => {
-            log(ctx, handlers, &format!("Claude CLI failed: {stderr}"))?;
-            log(
-                ctx,
-                handlers,
-                &format!("Claude CLI error: Claude CLI failed: {stderr}"),
-            )?;
-            return Ok(fail(
-                format!("Claude CLI error: Claude CLI failed: {stderr}"),
-                agent_id,
-            ));
+            let failed = format!("Claude CLI failed: {stderr}");
+            log(o, handlers, &failed);
+            log(o, handlers, &format!("Claude CLI error: {failed}"));
+            return Ok(fail(format!("Claude CLI error: {failed}"), agent_id));
         }
     };
+    let count = session
+        .as_ref()
+        .and_then(|s| s["state"]["conversation_count"].as_i64());
     let success = Success {
         task_id: uuid::Uuid::new_v4().to_string(),
         timestamp: now(),
-        conversation_count: state("conversation_count")
-            .and_then(|c| c.as_i64())
-            .unwrap_or(0)
-            + 1,
+        conversation_count: count.unwrap_or(0) + 1,
     };
-    if args.chat {
+    if args.chat() {
         persist(&agent.dir, &session, &success, &agent.id, input, &answer)?;
     }
     Ok(TaskResult {

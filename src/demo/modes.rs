@@ -1,6 +1,7 @@
 //! The double's misbehaviour modes, selected by environment variables for the gateway's tests:
 //! the `DoubleEnv` snapshot, the invocation log, and the slow/hang output wrappers.
 
+use std::ffi::OsString;
 use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -97,8 +98,11 @@ impl DoubleEnv {
         }
     }
 
-    pub fn log_invocation(&self, argv: &[String], cwd: &Path) {
-        let argv = argv.iter().map(|a| Json::str(a.as_str())).collect();
+    pub fn log_invocation(&self, argv: &[OsString], cwd: &Path) {
+        let argv = argv
+            .iter()
+            .map(|a| Json::str(a.to_string_lossy()))
+            .collect();
         self.log(Json::Obj(vec![
             ("pid", Json::Int(i64::from(std::process::id()))),
             ("argv", Json::Arr(argv)),

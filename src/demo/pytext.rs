@@ -12,10 +12,15 @@ use std::os::unix::ffi::OsStrExt;
 /// way Python carries them as lone surrogates; `put` turns them back into the raw byte.
 const ESCAPE_BASE: u32 = 0x10_FF00;
 
-/// Writes `format!(...)` plus a newline through [`put`]; evaluates to `io::Result<()>`.
-macro_rules! say {
-    ($out:expr) => { $crate::demo::pytext::put($out, "\n") };
-    ($out:expr, $($arg:tt)*) => { $crate::demo::pytext::put($out, &(format!($($arg)*) + "\n")) };
+/// Appends `format!(...)` and a newline to a `String` (writing to a `String` cannot fail).
+macro_rules! w {
+    ($o:expr) => {
+        $o.push('\n')
+    };
+    ($o:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($o, $($arg)*);
+    }};
 }
 
 pub fn decode_os(s: &OsStr) -> String {

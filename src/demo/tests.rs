@@ -28,128 +28,124 @@ fn run(dir: &Path, argv: &[&str]) -> (i32, String) {
     (code, String::from_utf8(out).expect("utf-8 stdout"))
 }
 
+/// Stdout of a run, checked to contain every needle.
+fn expect(dir: &Path, argv: &[&str], needles: &[&str]) -> String {
+    let out = run(dir, argv).1;
+    for needle in needles {
+        assert!(
+            out.contains(needle),
+            "{argv:?}: {needle:?} missing from\n{out}"
+        );
+    }
+    out
+}
+
+fn with_modes(modes: &str) -> DoubleEnv {
+    DoubleEnv::from_lookup(|k| (k == "CONDUCTOR_DOUBLE_MODE").then(|| modes.to_string()))
+}
+
 fn parsed(argv: &[&str]) -> Parsed {
     parse(&argv.iter().map(|a| a.to_string()).collect::<Vec<_>>())
 }
 
-fn command(argv: &[&str]) -> Command {
+fn run_args(argv: &[&str]) -> super::args::Args {
     match parsed(argv) {
-        Parsed::Run(args) => args.command(),
+        Parsed::Run(args) => args,
         other => panic!("{argv:?} did not parse: {other:?}"),
-    }
-}
-
-fn error(argv: &[&str]) -> String {
-    match parsed(argv) {
-        Parsed::Error(msg) => msg,
-        other => panic!("{argv:?} should fail: {other:?}"),
     }
 }
 
 #[test]
 fn argv_follows_argparse() {
-    assert_eq!(command(&["--val"]), Command::Validate);
-    assert_eq!(
-        command(&["--ag", "A", "--inp=-x"]),
-        Command::Agent("A".into())
-    );
-    let Parsed::Run(args) = parsed(&[
+    let args = run_args(&[
         "--agent=A",
         "--input=-x",
         "--timeout",
         " 1_0 ",
         "--out",
         "json",
-        "--new-agent",
-        "N",
-    ]) else {
-        panic!("should parse")
-    };
+    ]);
     assert_eq!(
-        (args.input.as_deref(), args.timeout, args.json),
+        (args.get("--input"), args.timeout(), args.json()),
         (Some("-x"), 10, true)
     );
-    assert_eq!(args.new_agent_id.as_deref(), Some("N"));
-    let Parsed::Run(args) = parsed(&["--input", "-5", "--history"]) else {
-        panic!("negative numbers are values")
-    };
-    assert_eq!((args.input.as_deref(), args.chat), (Some("-5"), true));
+    let args = run_args(&["--new-agent", "N", "--input", "-5", "--history", "--val"]);
+    let got = (args.get("--new-agent-id"), args.get("--input"), args.chat());
+    assert_eq!(
+        (got, args.flag("--validate")),
+        ((Some("N"), Some("-5"), true), true)
+    );
     assert_eq!(parsed(&["--agent", "A", "-h"]), Parsed::Help);
-    assert_eq!(
-        error(&["--in", "x"]),
-        "ambiguous option: --in could match --input, --interactive, --info, --install"
-    );
-    assert_eq!(
-        error(&["--new", "x"]),
-        "ambiguous option: --new could match --new-agent-id, --new-agent"
-    );
-    assert_eq!(
-        error(&["--input", "-x"]),
-        "argument --input: expected one argument"
-    );
-    assert_eq!(
-        error(&["--agent"]),
-        "argument --agent: expected one argument"
-    );
-    assert_eq!(
-        error(&["--output", "xml"]),
-        "argument --output: invalid choice: 'xml' (choose from 'text', 'json')"
-    );
-    assert_eq!(
-        error(&["--migrate-to=sql"]),
-        "argument --migrate-to: invalid choice: 'sql' (choose from 'mongodb', 'filesystem')"
-    );
-    assert_eq!(
-        error(&["--timeout", "abc"]),
-        "argument --timeout: invalid int value: 'abc'"
-    );
-    assert_eq!(
-        error(&["--list=yes"]),
-        "argument --list: ignored explicit argument 'yes'"
-    );
-    assert_eq!(
-        error(&["--list", "--debug", "-x"]),
-        "unrecognized arguments: --debug -x"
-    );
-    assert!(
-        error(&["run"])
-            .starts_with("argument command: invalid choice: 'run' (choose from 'list-agents', ")
-    );
+    let errors: &[(&[&str], &str)] = &[
+        (
+            &["--in", "x"],
+            "ambiguous option: --in could match --input, --interactive, --info, --install",
+        ),
+        (
+            &["--new", "x"],
+            "ambiguous option: --new could match --new-agent-id, --new-agent",
+        ),
+        (
+            &["--input", "-x"],
+            "argument --input: expected one argument",
+        ),
+        (&["--agent"], "argument --agent: expected one argument"),
+        (
+            &["--output", "xml"],
+            "argument --output: invalid choice: 'xml' (choose from 'text', 'json')",
+        ),
+        (
+            &["--migrate-to=sql"],
+            "argument --migrate-to: invalid choice: 'sql' (choose from 'mongodb', 'filesystem')",
+        ),
+        (
+            &["--timeout", "abc"],
+            "argument --timeout: invalid int value: 'abc'",
+        ),
+        (
+            &["--list=yes"],
+            "argument --list: ignored explicit argument 'yes'",
+        ),
+        (
+            &["--list", "--debug", "-x"],
+            "unrecognized arguments: --debug -x",
+        ),
+        (
+            &["run"],
+            "argument command: invalid choice: 'run' (choose from 'list-agents', 'execute', 'validate-config', 'info', 'backup', 'restore', 'install', 'repl', 'chat')",
+        ),
+    ];
+    for (argv, msg) in errors {
+        assert_eq!(parsed(argv), Parsed::Error(msg.to_string()), "{argv:?}");
+    }
 }
 
 #[test]
 fn dispatch_takes_the_first_match() {
-    assert_eq!(
-        command(&["--agent", "A", "--info", "B", "--list"]),
-        Command::List
-    );
-    assert_eq!(
-        command(&["--validate", "--info", "B"]),
-        Command::Info("B".into())
-    );
-    assert_eq!(
-        command(&["--install", "x", "--validate"]),
-        Command::Validate
-    );
-    assert_eq!(
-        command(&["--backup", "--install", "x"]),
-        Command::Install("x".into())
-    );
-    assert_eq!(command(&["--restore", "--backup"]), Command::Backup);
-    assert_eq!(
-        command(&["--migrate-to", "mongodb", "--restore"]),
-        Command::Restore
-    );
-    assert_eq!(
-        command(&["--agent", "A", "--migrate-to", "mongodb"]),
-        Command::Migrate
-    );
-    assert_eq!(
-        command(&["--migrate-from", "mongodb", "--agent", "A"]),
-        Command::Agent("A".into())
-    );
-    assert_eq!(command(&["--info", "", "--chat"]), Command::Help);
-    assert_eq!(command(&[]), Command::Help);
+    let cases: &[(&[&str], Command)] = &[
+        (&["--agent", "A", "--info", "B", "--list"], Command::List),
+        (&["--validate", "--info", "B"], Command::Info("B".into())),
+        (&["--install", "x", "--validate"], Command::Validate),
+        (
+            &["--backup", "--install", "x"],
+            Command::Install("x".into()),
+        ),
+        (&["--restore", "--backup"], Command::Backup),
+        (&["--migrate-to", "mongodb", "--restore"], Command::Restore),
+        (
+            &["--agent", "A", "--migrate-to", "mongodb"],
+            Command::Migrate,
+        ),
+        (
+            &["--migrate-from", "mongodb", "--agent", "A"],
+            Command::Agent("A".into()),
+        ),
+        (&["--info", "", "--chat"], Command::Help),
+        (&[], Command::Help),
+    ];
+    for (argv, command) in cases {
+        assert_eq!(&run_args(argv).command(), command, "{argv:?}");
+    }
 }
 
 #[test]
@@ -164,7 +160,9 @@ fn help_usage_and_exit_codes() {
     assert_eq!(run(dir.path(), &["--help"]), (0, out));
     let (code, out, err) = run_env(dir.path(), &DoubleEnv::plain(), &["--in", "x"]);
     assert_eq!((code, out.len()), (2, 0));
-    assert!(err.starts_with("usage: conductor [-h]") && err.ends_with("                 ...\nconductor: error: ambiguous option: --in could match --input, --interactive, --info, --install\n"));
+    assert!(err.starts_with("usage: conductor [-h]"));
+    let msg = "ambiguous option: --in could match --input, --interactive, --info, --install";
+    assert!(err.ends_with(&format!("                 ...\nconductor: error: {msg}\n")));
 }
 
 const LIST: &str = "🤖 Agentes disponíveis em .conductor_workspace/agents/:
@@ -245,120 +243,140 @@ fn list_and_info_match_the_transcript() {
     let home = dir
         .path()
         .join(".conductor_workspace/agents/CodeReviewer_Agent");
-    assert_eq!(code, 0);
+    let neutral = "/srv/conductor/.conductor_workspace/agents/CodeReviewer_Agent";
     assert_eq!(
-        out.replace(
-            &home.display().to_string(),
-            "/srv/conductor/.conductor_workspace/agents/CodeReviewer_Agent"
-        ),
-        INFO
+        (code, out.replace(&home.display().to_string(), neutral)),
+        (0, INFO.into())
     );
-    let (_, out) = run(dir.path(), &["--info", "NoSuch_Agent"]);
-    assert_eq!(
-        out,
-        "🔍 Informações do agente: NoSuch_Agent\n============================================================\n\
-         ❌ Agente 'NoSuch_Agent' não encontrado em .conductor_workspace/agents/\n\
-         📋 Use 'conductor list-agents' para ver todos os agentes disponíveis\n"
-    );
+    let out = run(dir.path(), &["--info", "NoSuch_Agent"]).1;
+    let lines = [
+        "🔍 Informações do agente: NoSuch_Agent",
+        "============================================================",
+        "❌ Agente 'NoSuch_Agent' não encontrado em .conductor_workspace/agents/",
+        "📋 Use 'conductor list-agents' para ver todos os agentes disponíveis\n",
+    ];
+    assert_eq!(out, lines.join("\n"));
     fs::remove_file(dir.path().join("config.yaml")).expect("rm config");
-    assert!(run(dir.path(), &["--list"]).1.contains(
-        "❌ Erro ao listar agentes: Arquivo de configuração não encontrado em: config.yaml\n"
-    ));
+    let missing = "Arquivo de configuração não encontrado em: config.yaml";
+    expect(
+        dir.path(),
+        &["--list"],
+        &[&format!("❌ Erro ao listar agentes: {missing}\n")],
+    );
 }
 
 #[test]
 fn validate_and_install_match_the_transcript() {
     let dir = project();
-    let (_, out) = run(dir.path(), &["--validate"]);
-    assert!(out.contains("   📊 Agentes encontrados: 5\n\n   🔍 Validando estrutura dos agentes...\n   ✅ AgentCreator_Agent: estrutura válida\n"));
-    assert!(out.ends_with(
-        "   📊 Agentes válidos: 5/5\n\n🔧 4. Validando plugins de ferramentas...\n   📊 Nenhum plugin configurado\n\n\
+    let out = run(dir.path(), &["--validate"]).1;
+    assert!(
+        out.contains("   📊 Agentes encontrados: 5\n\n   🔍 Validando estrutura dos agentes...\n")
+    );
+    assert_eq!(out.matches(": estrutura válida\n").count(), 5);
+    let tail = "   📊 Agentes válidos: 5/5\n\n🔧 4. Validando plugins de ferramentas...\n   📊 Nenhum plugin configurado\n\n\
          🔍 5. Testando descoberta de agentes...\n   ✅ Descoberta funcionando: 5 agentes descobertos\n\n\
          ============================================================\n📊 RESUMO DA VALIDAÇÃO\n✅ Configuração totalmente válida!\n\n\
-         💡 Para mais informações sobre um agente específico:\n   conductor info --agent <agent_id>\n"
-    ));
-    let (_, out) = run(dir.path(), &["--install", "web_development"]);
+         💡 Para mais informações sobre um agente específico:\n   conductor info --agent <agent_id>\n";
+    assert!(out.ends_with(tail));
+    let installed = "📦 Instalando categoria: web_development\n==================================================\n\
+         ✅ AngularExpert_Agent: instalado\n✅ ReactExpert_Agent: instalado\n\n\
+         📊 2 agentes instalados da categoria 'web_development'\n";
     assert_eq!(
-        out,
-        "📦 Instalando categoria: web_development\n==================================================\n\
-         ✅ AngularExpert_Agent: instalado\n✅ ReactExpert_Agent: instalado\n\n📊 2 agentes instalados da categoria 'web_development'\n"
+        run(dir.path(), &["--install", "web_development"]).1,
+        installed
     );
-    assert!(
-        run(dir.path(), &["--install", "ReactExpert_Agent"])
-            .1
-            .starts_with("⚠️  Agente 'ReactExpert_Agent' já existe\n")
+    expect(
+        dir.path(),
+        &["--install", "ReactExpert_Agent"],
+        &["⚠️  Agente 'ReactExpert_Agent' já existe\n"],
     );
+    let unknown = "❌ Agente 'nonexistent_cat' não encontrado nos templates\n💡 Use --list para ver agentes disponíveis\n";
     assert_eq!(
         run(dir.path(), &["--install", "nonexistent_cat"]).1,
-        "❌ Agente 'nonexistent_cat' não encontrado nos templates\n💡 Use --list para ver agentes disponíveis\n"
+        unknown
     );
-    let (_, out) = run(dir.path(), &["--install", "list"]);
-    assert!(out.starts_with("📋 Templates Disponíveis:\n==================================================\n\n🏷️ Backend Development:\n   • APIArchitect_Agent: Expert in designing RESTful APIs"));
-    assert!(out.contains("\n\n🏷️ Data Science:\n   • DataAnalyst_Agent: Expert in data analysis, visualization, and statistical insights using Python and R\n\n"));
+    let out = expect(
+        dir.path(),
+        &["--install", "list"],
+        &[
+            "📋 Templates Disponíveis:\n==================================================\n\n🏷️ Backend Development:\n   • APIArchitect_Agent: Expert in designing RESTful APIs",
+            "\n\n🏷️ Data Science:\n   • DataAnalyst_Agent: Expert in data analysis, visualization, and statistical insights using Python and R\n\n",
+            "\n💡 Para instalar:\n   conductor --install <categoria>\n   conductor --install <agent_name>\n",
+        ],
+    );
     assert_eq!(out.lines().filter(|l| l.starts_with("   • ")).count(), 13);
 }
 
 #[test]
 fn backup_restore_and_migrate() {
     let dir = project();
-    let (_, out) = run(
+    let bk = dir.path().join("bk/.conductor_workspace");
+    expect(
         dir.path(),
         &["--backup", "--path", "bk/.conductor_workspace"],
+        &[
+            "💾 Fazendo backup dos agentes...\n==================================================\n🔄 Fazendo backup dos agentes...\n✅ Backup concluído:\n",
+            &format!(
+                "   Incremental: {}\n   Snapshot: {}/bk/snapshots/backup_",
+                bk.display(),
+                dir.path().display()
+            ),
+            "🧹 Snapshots antigos limpos (mantidos últimos 10)\n\n",
+        ],
     );
-    let bk = dir.path().join("bk/.conductor_workspace");
-    assert!(out.starts_with("💾 Fazendo backup dos agentes...\n==================================================\n🔄 Fazendo backup dos agentes...\n✅ Backup concluído:\n"));
-    assert!(out.contains(&format!(
-        "   Incremental: {}\n   Snapshot: {}/bk/snapshots/backup_",
-        bk.display(),
-        dir.path().display()
-    )));
-    assert!(out.ends_with("🧹 Snapshots antigos limpos (mantidos últimos 10)\n\n"));
     assert!(bk.join("agents/DocWriter_Agent/persona.md").is_file());
     fs::remove_dir_all(
         dir.path()
             .join(".conductor_workspace/agents/DocWriter_Agent"),
     )
-    .expect("rm agent");
-    let (_, out) = run(
+    .expect("rm");
+    expect(
         dir.path(),
         &["--restore", "--path", "bk/.conductor_workspace"],
-    );
-    assert!(out.contains("📊 Agentes restaurados:\nAgentCreator_Agent\nCodeReviewer_Agent\nCommitMessage_Agent\nDocWriter_Agent\n"));
-    assert!(out.ends_with("SystemGuide_Meta_Agent\n\n🔄 Cache de descoberta limpo\n"));
-    assert!(
-        run(dir.path(), &["--restore", "--path", "nowhere"])
-            .1
-            .contains("❌ Erro no restore: Backup não encontrado em: ")
-    );
-    let (_, out) = run(
-        dir.path(),
         &[
-            "--migrate-from",
-            "filesystem",
-            "--migrate-to",
-            "filesystem",
-            "--path",
-            "mig",
-            "--no-config-update",
+            "📊 Agentes restaurados:\nAgentCreator_Agent\nCodeReviewer_Agent\nCommitMessage_Agent\nDocWriter_Agent\n",
+            "SystemGuide_Meta_Agent\n\n🔄 Cache de descoberta limpo\n",
         ],
     );
-    assert!(out.contains("   ✓ Encontrados 5 agentes: ['AgentCreator_Agent', 'CodeReviewer_Agent', 'CommitMessage_Agent', 'DocWriter_Agent', 'SystemGuide_Meta_Agent']\n\n📦 Transferindo dados:\n   🤖 AgentCreator_Agent\n      ✓ definition.yaml (325B) → destino\n      ✓ persona.md (1,051B) → destino\n"));
-    assert!(out.contains("   📈 5 agentes, 10 arquivos transferidos\n   ⏱️  Tempo total: 0.0s\n🔒 Configuração preservada (--no-config-update)\n\n🎉 Processo concluído com sucesso!\n"));
+    expect(
+        dir.path(),
+        &["--restore", "--path", "nowhere"],
+        &["❌ Erro no restore: Backup não encontrado em: "],
+    );
+    let argv = [
+        "--migrate-from",
+        "filesystem",
+        "--migrate-to",
+        "filesystem",
+        "--path",
+        "mig",
+        "--no-config-update",
+    ];
+    expect(
+        dir.path(),
+        &argv,
+        &[
+            "   ✓ Encontrados 5 agentes: ['AgentCreator_Agent', 'CodeReviewer_Agent', 'CommitMessage_Agent', 'DocWriter_Agent', 'SystemGuide_Meta_Agent']\n\n",
+            "📦 Transferindo dados:\n   🤖 AgentCreator_Agent\n      ✓ definition.yaml (325B) → destino\n      ✓ persona.md (1,051B) → destino\n",
+            "   📈 5 agentes, 10 arquivos transferidos\n   ⏱️  Tempo total: 0.0s\n🔒 Configuração preservada (--no-config-update)\n\n🎉 Processo concluído com sucesso!\n",
+        ],
+    );
     assert!(
         dir.path()
             .join("mig/agents/SystemGuide_Meta_Agent/definition.yaml")
             .is_file()
     );
+    let mongo = "🔄 Migrando agentes: filesystem → mongodb\n==================================================\n\
+         ============================================================\n🔄 Iniciando migração: filesystem → mongodb\n\
+         ============================================================\n⚠️  MongoDB não configurado!\n📖 Configure MONGO_URI no seu arquivo .env\n\
+         🔗 Documentação: https://docs.conductor.dev/mongodb-setup\n❌ Erro na migração (código: 1)\n";
     assert_eq!(
         run(
             dir.path(),
             &["--migrate-to", "mongodb", "--no-config-update"]
         )
         .1,
-        "🔄 Migrando agentes: filesystem → mongodb\n==================================================\n\
-         ============================================================\n🔄 Iniciando migração: filesystem → mongodb\n\
-         ============================================================\n⚠️  MongoDB não configurado!\n📖 Configure MONGO_URI no seu arquivo .env\n\
-         🔗 Documentação: https://docs.conductor.dev/mongodb-setup\n❌ Erro na migração (código: 1)\n"
+        mongo
     );
 }
 
@@ -374,35 +392,35 @@ const HEADER: &str = "🤖 Executando CodeReviewer_Agent
 
 /// Replaces the prompt length, which depends on the persona text.
 fn neutral(out: &str) -> String {
-    out.lines()
-        .map(|l| match l.find("sucesso (") {
-            Some(i) => format!("{}sucesso (N chars).\"}}", &l[..i]),
-            None => l.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        + "\n"
+    let line = |l: &str| match l.find("sucesso (") {
+        Some(i) => format!("{}sucesso (N chars).\"}}\n", &l[..i]),
+        None => format!("{l}\n"),
+    };
+    out.lines().map(line).collect()
+}
+
+/// The JSON payload: the line before the trailer.
+fn payload(out: &[u8]) -> serde_json::Value {
+    let text = String::from_utf8_lossy(out);
+    serde_json::from_str(text.lines().rev().nth(1).expect("json line")).expect("json")
 }
 
 #[test]
 fn execution_text_and_json() {
     let dir = project();
-    let (code, out) = run(
-        dir.path(),
-        &[
-            "--agent",
-            "CodeReviewer_Agent",
-            "--input",
-            "hi",
-            "--timeout",
-            "5",
-        ],
-    );
+    let argv = [
+        "--agent",
+        "CodeReviewer_Agent",
+        "--input",
+        "hi",
+        "--timeout",
+        "5",
+    ];
+    let (code, out) = run(dir.path(), &argv);
+    let sep = "=".repeat(50);
     let answer = "Resposta simulada para o prompt: hi...";
-    let expected = format!(
-        "{HEADER}🤖 Resposta:\n{0}\n{answer}\n{0}\n⚡ Execução isolada concluída\n",
-        "=".repeat(50)
-    );
+    let expected =
+        format!("{HEADER}🤖 Resposta:\n{sep}\n{answer}\n{sep}\n⚡ Execução isolada concluída\n");
     assert_eq!((code, neutral(&out)), (0, expected));
     assert!(
         dir.path()
@@ -410,95 +428,100 @@ fn execution_text_and_json() {
             .is_file()
     );
 
-    let (_, out) = run(
-        dir.path(),
-        &[
-            "--agent",
-            "CodeReviewer_Agent",
-            "--input=olá",
-            "--output",
-            "json",
-        ],
-    );
-    let line = out.lines().rev().nth(1).expect("json line");
-    let order = [
-        "\"status\"",
-        "\"output\"",
-        "\"metadata\"",
-        "\"updated_session\"",
-        "\"updated_knowledge\"",
-        "\"history_entry\"",
+    let argv = [
+        "--agent",
+        "CodeReviewer_Agent",
+        "--input=olá",
+        "--output",
+        "json",
     ];
-    let at: Vec<usize> = order.iter().map(|k| line.find(k).expect("key")).collect();
+    let (_, out, _) = run_env(dir.path(), &DoubleEnv::plain(), &argv);
+    let text = String::from_utf8(out.clone()).expect("utf-8");
+    let line = text.lines().rev().nth(1).expect("json line");
+    let keys = [
+        "status",
+        "output",
+        "metadata",
+        "updated_session",
+        "updated_knowledge",
+        "history_entry",
+    ];
+    let at: Vec<usize> = keys
+        .iter()
+        .map(|k| line.find(&format!("\"{k}\"")).expect("key"))
+        .collect();
     assert!(at.windows(2).all(|w| w[0] < w[1]), "key order in {line}");
     assert!(line.starts_with(
         "{\"status\": \"success\", \"output\": \"Resposta simulada para o prompt: olá...\", "
     ));
-    let v: serde_json::Value = serde_json::from_str(line).expect("json");
-    assert_eq!(v["history_entry"]["ai_response"], v["output"]);
-    assert_eq!(v["history_entry"]["output_length"], 39);
+    let v = payload(&out);
     assert_eq!(
+        (
+            &v["history_entry"]["ai_response"],
+            v["history_entry"]["output_length"].as_i64()
+        ),
+        (&v["output"], Some(39))
+    );
+    assert!(
         v["metadata"]["task_id"]
             .as_str()
-            .map(|t| uuid::Uuid::parse_str(t).is_ok()),
-        Some(true)
+            .is_some_and(|t| uuid::Uuid::parse_str(t).is_ok())
     );
     assert_eq!(v["updated_session"]["conversation_count"], 1);
     assert!(v["updated_session"]["last_interaction"].is_f64());
-    assert_eq!(out.lines().last(), Some("⚡ Execução isolada concluída"));
+    assert_eq!(text.lines().last(), Some("⚡ Execução isolada concluída"));
 }
 
 #[test]
 fn chat_history_and_clear() {
     let dir = project();
     let chat = ["--agent", "DocWriter_Agent", "--chat", "--input", "oi"];
-    assert!(
-        run(dir.path(), &chat)
-            .1
-            .contains("📚 Histórico: 0 interações anteriores\n")
+    expect(
+        dir.path(),
+        &chat,
+        &["📚 Histórico: 0 interações anteriores\n"],
     );
-    let (_, out) = run(dir.path(), &chat);
-    assert!(
-        out.contains("📚 Histórico: 1 interações anteriores\n")
-            && out.ends_with("✅ Resposta adicionada ao histórico\n")
+    let out = expect(
+        dir.path(),
+        &chat,
+        &["📚 Histórico: 1 interações anteriores\n"],
     );
+    assert!(out.ends_with("✅ Resposta adicionada ao histórico\n"));
     let log = dir
         .path()
         .join(".conductor_workspace/agents/DocWriter_Agent/history.log");
     let lines = fs::read_to_string(&log).expect("history");
     let entry: serde_json::Value =
         serde_json::from_str(lines.lines().next().expect("line")).expect("json");
+    assert_eq!(lines.lines().count(), 2);
     assert_eq!(
         (
-            lines.lines().count(),
             entry["user_input"].as_str(),
             entry["git_commit_hash"].as_str()
         ),
-        (2, Some("oi"), Some(""))
+        (Some("oi"), Some(""))
     );
-    assert!(
-        run(dir.path(), &["--info", "DocWriter_Agent"])
-            .1
-            .contains("   Conversas no histórico: 2\n   Última interação: ")
-    );
-    let (_, out) = run(
+    expect(
         dir.path(),
+        &["--info", "DocWriter_Agent"],
+        &["   Conversas no histórico: 2\n   Última interação: "],
+    );
+    let clear = [
+        "--agent",
+        "DocWriter_Agent",
+        "--chat",
+        "--clear",
+        "--input",
+        "oi",
+    ];
+    let out = expect(
+        dir.path(),
+        &clear,
         &[
-            "--agent",
-            "DocWriter_Agent",
-            "--chat",
-            "--clear",
-            "--input",
-            "oi",
+            "🗑️ Histórico limpo\n✅ ConductorCLI inicializado para agente: DocWriter_Agent\n📚 Histórico: 0 interações anteriores\n",
         ],
     );
-    assert!(out.contains("🗑️ Histórico limpo\n✅ ConductorCLI inicializado para agente: DocWriter_Agent\n📚 Histórico: 0 interações anteriores\n"));
-    assert_eq!(
-        out.lines()
-            .filter(|l| l.contains("Creating Claude CLI client"))
-            .count(),
-        2
-    );
+    assert_eq!(out.matches("Creating Claude CLI client").count(), 2);
     assert_eq!(
         fs::read_to_string(&log).expect("history").lines().count(),
         1
@@ -508,24 +531,25 @@ fn chat_history_and_clear() {
 #[test]
 fn execution_failures_print_no_json() {
     let dir = project();
-    let (_, out) = run(
-        dir.path(),
-        &[
-            "--agent",
-            "NoSuch_Agent",
-            "--input",
-            "hi",
-            "--output",
-            "json",
-        ],
-    );
-    assert_eq!(
-        out,
-        "🤖 Executando NoSuch_Agent\n📋 ⚡ Modo isolado (sem histórico)\n==================================================\n\
+    let unknown = "🤖 Executando NoSuch_Agent\n📋 ⚡ Modo isolado (sem histórico)\n==================================================\n\
          ✅ ConductorCLI inicializado para agente: NoSuch_Agent\n❌ Agente 'NoSuch_Agent' não encontrado\n\
-         📋 Use 'conductor --list' para ver todos os agentes\n"
+         📋 Use 'conductor --list' para ver todos os agentes\n";
+    assert_eq!(
+        run(
+            dir.path(),
+            &[
+                "--agent",
+                "NoSuch_Agent",
+                "--input",
+                "hi",
+                "--output",
+                "json"
+            ]
+        )
+        .1,
+        unknown
     );
-    let (_, out) = run(
+    let out = run(
         dir.path(),
         &[
             "--agent",
@@ -535,57 +559,54 @@ fn execution_failures_print_no_json() {
             "--project",
             "P",
         ],
-    );
+    )
+    .1;
     assert!(
         out.starts_with("❌ Erro: Especifique --input ou --interactive\n") && !out.contains('{')
     );
-    let (_, out) = run(
-        dir.path(),
-        &[
-            "--agent",
-            "A",
-            "--input",
-            "x",
-            "--project",
-            "P",
-            "--environment",
-            "E",
-        ],
-    );
-    assert!(out.starts_with("🤖 Executando A\n📋 ⚡ Modo isolado (sem histórico)\n🏗️ Projeto: P\n🌐 Ambiente: E\n=====") && !out.contains('{'));
+    let argv = [
+        "--agent",
+        "A",
+        "--input",
+        "x",
+        "--project",
+        "P",
+        "--environment",
+        "E",
+    ];
+    let out = run(dir.path(), &argv).1;
+    assert!(out.starts_with(
+        "🤖 Executando A\n📋 ⚡ Modo isolado (sem histórico)\n🏗️ Projeto: P\n🌐 Ambiente: E\n====="
+    ));
     fs::remove_file(
         dir.path()
             .join(".conductor_workspace/agents/CodeReviewer_Agent/persona.md"),
     )
-    .expect("rm persona");
-    let (_, out) = run(
-        dir.path(),
-        &[
-            "--agent",
-            "CodeReviewer_Agent",
-            "--input",
-            "hi",
-            "--output",
-            "json",
-        ],
-    );
-    let v: serde_json::Value =
-        serde_json::from_str(out.lines().rev().nth(1).expect("line")).expect("json");
+    .expect("rm");
+    let argv = [
+        "--agent",
+        "CodeReviewer_Agent",
+        "--input",
+        "hi",
+        "--output",
+        "json",
+    ];
+    let v = payload(&run_env(dir.path(), &DoubleEnv::plain(), &argv).1);
+    let output = v["output"].as_str().unwrap_or_default();
     assert!(
-        v["output"]
-            .as_str()
-            .is_some_and(|o| o.starts_with("Persona file not found: ")
-                && o.ends_with("CodeReviewer_Agent/persona.md"))
+        output.starts_with("Persona file not found: ")
+            && output.ends_with("CodeReviewer_Agent/persona.md")
     );
     assert_eq!(
         (v["status"].as_str(), v["history_entry"].is_null()),
         (Some("error"), true)
     );
     fs::remove_file(dir.path().join("config.yaml")).expect("rm config");
-    let (_, out) = run(
+    let out = run(
         dir.path(),
         &["--agent", "CodeReviewer_Agent", "--input", "hi"],
-    );
+    )
+    .1;
     assert!(out.ends_with(
         "=====\n❌ Erro fatal: Arquivo de configuração não encontrado em: config.yaml\n"
     ));
@@ -599,38 +620,32 @@ fn modes_from_the_environment() {
         _ => None,
     });
     assert!(env.modes.slow && env.modes.provider_error && env.modes.nonutf8 && !env.modes.hang);
-    assert_eq!(
-        (
-            env.delay,
-            env.drip_lines,
-            env.huge_bytes,
-            env.log_file.clone()
-        ),
-        (Duration::from_millis(1500), 5, 5 << 20, None)
+    let got = (
+        env.delay,
+        env.drip_lines,
+        env.huge_bytes,
+        env.log_file.clone(),
     );
+    assert_eq!(got, (Duration::from_millis(1500), 5, 5 << 20, None));
 
     let dir = project();
+    let has = |out: &[u8], needle: &[u8]| out.windows(needle.len()).any(|w| w == needle);
     let quick = DoubleEnv {
         delay: Duration::ZERO,
-        ..env.clone()
+        ..env
     };
     let (code, out, _) = run_env(
         dir.path(),
         &quick,
         &["--agent", "CodeReviewer_Agent", "--input", "hi"],
     );
-    assert_eq!(code, 0);
-    let has = |out: &[u8], parts: &[&[u8]]| {
-        out.windows(parts.concat().len())
-            .any(|w| w == parts.concat())
-    };
-    assert!(has(&out, &["📝 Input: hi".as_bytes(), b"\xff\n"]));
-    let text = String::from_utf8_lossy(&out);
-    assert!(
-        text.contains("❌ Erro: Claude CLI error: Claude CLI failed: simulated provider failure\n")
-    );
-    assert!(text.contains("{\"message\": \"Claude CLI failed: simulated provider failure\"}\n"));
-
+    assert!(code == 0 && has(&out, &["📝 Input: hi".as_bytes(), b"\xff\n"].concat()));
+    let failure = "❌ Erro: Claude CLI error: Claude CLI failed: simulated provider failure\n";
+    assert!(has(&out, failure.as_bytes()));
+    assert!(has(
+        &out,
+        b"{\"message\": \"Claude CLI failed: simulated provider failure\"}\n"
+    ));
     let raw = DoubleEnv {
         modes: Modes {
             nonutf8: true,
@@ -638,21 +653,17 @@ fn modes_from_the_environment() {
         },
         ..quick
     };
-    let (_, out, _) = run_env(
-        dir.path(),
-        &raw,
-        &[
-            "--agent",
-            "CodeReviewer_Agent",
-            "--input",
-            "hi",
-            "--output",
-            "json",
-        ],
-    );
+    let argv = [
+        "--agent",
+        "CodeReviewer_Agent",
+        "--input",
+        "hi",
+        "--output",
+        "json",
+    ];
     assert!(has(
-        &out,
-        &[b"\"user_input\": \"hi\xff\", \"status\": \"success\""]
+        &run_env(dir.path(), &raw, &argv).1,
+        b"\"user_input\": \"hi\xff\", \"status\": \"success\""
     ));
     assert!(
         run_env(dir.path(), &raw, &["--list"])
@@ -660,63 +671,48 @@ fn modes_from_the_environment() {
             .ends_with(b"\xff\xfe\n")
     );
 
-    let slow =
-        DoubleEnv::from_lookup(|k| (k == "CONDUCTOR_DOUBLE_MODE").then(|| "slow".to_string()));
-    let (_, out, _) = run_env(
-        dir.path(),
-        &DoubleEnv {
-            delay: Duration::from_secs(60),
-            ..slow
-        },
-        &[
-            "--agent",
-            "CodeReviewer_Agent",
-            "--input",
-            "hi",
-            "--timeout",
-            "-1",
-            "--output",
-            "json",
-        ],
+    let slow = DoubleEnv {
+        delay: Duration::from_secs(60),
+        ..with_modes("slow")
+    };
+    let argv = [
+        "--agent",
+        "CodeReviewer_Agent",
+        "--input",
+        "hi",
+        "--timeout",
+        "-1",
+        "--output",
+        "json",
+    ];
+    let v = payload(&run_env(dir.path(), &slow, &argv).1);
+    let timed_out = "Claude CLI timed out after -1 seconds. Complex operations may need more time.";
+    assert_eq!(
+        (v["output"].as_str(), v["metadata"]["agent_id"].as_str()),
+        (Some(timed_out), Some("CodeReviewer_Agent"))
     );
-    let text = String::from_utf8(out).expect("utf-8");
-    assert!(text.contains("{\"status\": \"error\", \"output\": \"Claude CLI timed out after -1 seconds. Complex operations may need more time.\", \"metadata\": {\"agent_id\": \"CodeReviewer_Agent\"}, \"updated_session\": null"));
 
-    let noisy = DoubleEnv::from_lookup(|k| {
-        (k == "CONDUCTOR_DOUBLE_MODE").then(|| "stderr,huge,drip".to_string())
-    });
     let noisy = DoubleEnv {
         huge_bytes: 10_000,
         delay: Duration::ZERO,
         drip_lines: 2,
-        ..noisy
+        ..with_modes("stderr,huge,drip")
     };
-    let (code, out, err) = run_env(
-        dir.path(),
-        &noisy,
-        &[
-            "--agent",
-            "CodeReviewer_Agent",
-            "--input",
-            "hi",
-            "--output",
-            "json",
-        ],
-    );
+    let (code, out, err) = run_env(dir.path(), &noisy, &argv[..4]);
     assert!(
         code == 0
             && err.contains("Traceback (most recent call last):")
             && out.starts_with(b"linha 1\nlinha 2\n")
     );
-    let text = String::from_utf8(out).expect("utf-8");
-    let v: serde_json::Value =
-        serde_json::from_str(text.lines().rev().nth(1).expect("line")).expect("json");
-    assert_eq!(v["output"].as_str().map(str::len), Some(10_000));
+    let lines = String::from_utf8(out).expect("utf-8");
+    let answer = lines
+        .split("==================================================\n")
+        .nth(2)
+        .expect("answer");
+    assert_eq!((answer.len(), answer.lines().count()), (10_001, 100));
     let (_, out, _) = run_env(dir.path(), &noisy, &["--list"]);
     assert_eq!(out.len(), "linha 1\nlinha 2\n".len() + LIST.len() + 10_000);
 
-    let crash =
-        DoubleEnv::from_lookup(|k| (k == "CONDUCTOR_DOUBLE_MODE").then(|| "crash".to_string()));
-    let (code, out, err) = run_env(dir.path(), &crash, &["--list"]);
+    let (code, out, err) = run_env(dir.path(), &with_modes("crash"), &["--list"]);
     assert!(code == 1 && out.is_empty() && err.starts_with("Traceback (most recent call last):\n"));
 }

@@ -2,15 +2,16 @@
 
 use std::time::Duration;
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde_json::json;
 
 use super::body::JsonBody;
 use super::error::ApiError;
 use super::jobs::{mark_replayed, submit};
+use crate::auth::Principal;
 use crate::jobs::JobState;
 use crate::jobs::payload::Precedence;
 use crate::state::AppState;
@@ -19,10 +20,12 @@ use crate::state::AppState;
 /// wait limit passes (the job goes on and can be followed).
 pub async fn execute(
     State(state): State<AppState>,
+    principal: Option<Extension<Principal>>,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let submitted = submit(&state, &headers, &body, Precedence::Execute).await?;
+    let principal = principal.map(|p| p.0).unwrap_or_else(Principal::anonymous);
+    let submitted = submit(&state, &principal, &headers, &body, Precedence::Execute).await?;
     let id = submitted.job.job_id.clone();
     let limit = Duration::from_secs(state.settings.jobs.execute_wait_secs);
     let job =

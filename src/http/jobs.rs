@@ -1,15 +1,17 @@
 //! Job endpoints: start (`/api/v1/stream-execute`), read, list, cancel.
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::body::JsonBody;
 use super::error::ApiError;
-use crate::jobs::payload::{self, PayloadError, Precedence};
+use crate::auth::Principal;
+use crate::conductor::catalogue;
+use crate::jobs::payload::{self, JobCommand, PayloadError, Precedence};
 use crate::jobs::store::JobQuery;
 use crate::jobs::{CancelError, JobRecord, JobState, StoreError, SubmitError, Submitted};
 use crate::state::AppState;
@@ -63,16 +65,24 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> 
     }
 }
 
-/// Parses the payload and submits the job.
+/// Parses the payload, checks the caller may run it, and submits the job.
 pub async fn submit(
     state: &AppState,
+    principal: &Principal,
     headers: &HeaderMap,
     body: &Value,
     precedence: Precedence,
 ) -> Result<Submitted, ApiError> {
     let key = idempotency_key(headers)?;
     let parsed = payload::parse(body, precedence)?;
-    Ok(state.jobs.submit(parsed, key).await?)
+    if let JobCommand::Tool { name, .. } = &parsed.command
+        && let Some(tool) = catalogue::find(name)
+    {
+        principal
+            .require(tool.scope)
+            .map_err(|why| ApiError::new(StatusCode::FORBIDDEN, why))?;
+    }
+    Ok(state.jobs.submit(parsed, key, principal.scopes).await?)
 }
 
 /// Marks a response that repeats an earlier job.
@@ -88,10 +98,12 @@ pub fn mark_replayed(mut response: Response, submitted: &Submitted) -> Response 
 /// `POST /api/v1/stream-execute`: answers at once with the job id.
 pub async fn stream_execute(
     State(state): State<AppState>,
+    principal: Option<Extension<Principal>>,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let submitted = submit(&state, &headers, &body, Precedence::Stream).await?;
+    let principal = principal.map(|p| p.0).unwrap_or_else(Principal::anonymous);
+    let submitted = submit(&state, &principal, &headers, &body, Precedence::Stream).await?;
     let id = &submitted.job.job_id;
     let response = Json(json!({
         "job_id": id,

@@ -10,7 +10,10 @@
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use std::net::SocketAddr;
+
+use axum::Extension;
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use bytes::{Bytes, BytesMut};
@@ -21,6 +24,8 @@ use serde_json::json;
 use tokio::time::{Instant, Interval, MissedTickBehavior, interval_at};
 
 use super::error::ApiError;
+use super::limits::{StreamGuard, client_key};
+use crate::auth::Principal;
 use crate::jobs::model::{event_json, now};
 use crate::jobs::store::EventStream;
 use crate::jobs::{Delivery, StoreError};
@@ -46,8 +51,12 @@ pub async fn stream(
     State(state): State<AppState>,
     Path(job_id): Path<String>,
     Query(query): Query<StreamQuery>,
+    principal: Option<Extension<Principal>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let client = client_key(principal.as_ref().map(|p| &p.0), peer.map(|c| c.0.0));
+    let slot = state.limiter.open_stream(client)?;
     let header_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
     let after = parse_last_event_id(header_id, query.last_event_id.as_deref())
         .map_err(ApiError::bad_request)?;
@@ -72,6 +81,7 @@ pub async fn stream(
         job_id,
         preamble: Some(Bytes::from(format!("retry: {}\n\n", settings.retry_ms))),
         done: false,
+        _subscriber: Subscriber::new(slot),
     };
     let mut response = Response::new(Body::from_stream(futures::stream::unfold(
         body,
@@ -93,6 +103,25 @@ struct Frames {
     job_id: String,
     preamble: Option<Bytes>,
     done: bool,
+    _subscriber: Subscriber,
+}
+
+/// One open stream: counted in the metrics and against the client's cap until dropped.
+struct Subscriber {
+    _slot: StreamGuard,
+}
+
+impl Subscriber {
+    fn new(slot: StreamGuard) -> Self {
+        crate::metrics::sse_subscribers(1.0);
+        Self { _slot: slot }
+    }
+}
+
+impl Drop for Subscriber {
+    fn drop(&mut self) {
+        crate::metrics::sse_subscribers(-1.0);
+    }
 }
 
 impl Frames {

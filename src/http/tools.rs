@@ -1,11 +1,12 @@
 //! The REST face of the catalogue: list tools, call one.
 
-use axum::Json;
 use axum::extract::{Path, State};
+use axum::{Extension, Json};
 use serde_json::{Value, json};
 
 use super::body::JsonBody;
 use super::error::ApiError;
+use crate::auth::Principal;
 use crate::conductor::ToolDef;
 use crate::state::AppState;
 
@@ -26,9 +27,19 @@ pub fn describe(tool: &ToolDef) -> Value {
     })
 }
 
-/// `GET /api/v1/tools`
-pub async fn list(State(state): State<AppState>) -> Json<Value> {
-    let tools: Vec<Value> = state.conductor.tools().iter().map(describe).collect();
+/// `GET /api/v1/tools`: the tools the caller's key may call.
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Option<Extension<Principal>>,
+) -> Json<Value> {
+    let principal = principal.map(|p| p.0).unwrap_or_else(Principal::anonymous);
+    let tools: Vec<Value> = state
+        .conductor
+        .tools()
+        .iter()
+        .filter(|t| principal.scopes.allows(t.scope))
+        .map(describe)
+        .collect();
     Json(json!({ "tools": tools }))
 }
 

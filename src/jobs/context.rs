@@ -10,7 +10,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::model::JobState;
 use super::store::JobStore;
-use crate::conductor::{Conductor, Outcome, ToolResult};
+use crate::auth::Scopes;
+use crate::conductor::{Conductor, Outcome, ToolResult, catalogue};
 
 /// Why a job did not succeed.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +53,8 @@ pub struct JobContext {
     pub cancel: CancellationToken,
     pub store: Arc<dyn JobStore>,
     pub conductor: Arc<Conductor>,
+    /// What the submitting API key may do; tools beyond it are refused.
+    pub scopes: Scopes,
 }
 
 impl JobContext {
@@ -68,6 +71,22 @@ impl JobContext {
     /// A tool that ran and failed is still `Ok` (its result says so); `Err`
     /// means it could not run (unknown tool, bad arguments, busy runner).
     pub async fn run_tool(&self, name: &str, arguments: Value) -> Result<ToolResult, String> {
+        if let Some(tool) = catalogue::find(name)
+            && !self.scopes.allows(tool.scope)
+        {
+            let message = format!(
+                "{name}: needs the '{}' scope, which this API key lacks",
+                tool.scope.as_str()
+            );
+            self.emit("on_tool_start", json!({ "tool": name, "input": arguments }))
+                .await;
+            self.emit(
+                "on_tool_end",
+                json!({ "tool": name, "status": "error", "error": message }),
+            )
+            .await;
+            return Err(message);
+        }
         self.emit("on_tool_start", json!({ "tool": name, "input": arguments }))
             .await;
         let (tx, mut rx) = mpsc::unbounded_channel::<crate::conductor::OutputLine>();

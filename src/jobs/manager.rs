@@ -16,6 +16,7 @@ use super::model::{END_OF_STREAM, JobRecord, JobState, new_job_id, now};
 use super::payload::{JobCommand, ParsedPayload};
 use super::slash::{HELP, Slash};
 use super::store::{JobStore, JobUpdate, StoreError};
+use crate::auth::Scopes;
 use crate::conductor::Conductor;
 use crate::config::JobSettings;
 
@@ -130,6 +131,7 @@ impl JobManager {
         &self,
         payload: ParsedPayload,
         idempotency_key: Option<String>,
+        scopes: Scopes,
     ) -> Result<Submitted, SubmitError> {
         if self.stopping.is_cancelled() {
             return Err(SubmitError::ShuttingDown);
@@ -148,15 +150,15 @@ impl JobManager {
                     }
                 }
             };
-            if let Some(id) = earlier {
-                if let Some(job) = self.store.get(&id).await? {
-                    let finished = lock(&self.handles).get(&id).map(|h| h.finished.clone());
-                    return Ok(Submitted {
-                        job,
-                        replayed: true,
-                        finished,
-                    });
-                }
+            if let Some(id) = earlier
+                && let Some(job) = self.store.get(&id).await?
+            {
+                let finished = lock(&self.handles).get(&id).map(|h| h.finished.clone());
+                return Ok(Submitted {
+                    job,
+                    replayed: true,
+                    finished,
+                });
             }
         }
         let admitted = self.admit();
@@ -195,6 +197,7 @@ impl JobManager {
             cancel: handle.cancel.clone(),
             store: self.store.clone(),
             conductor: self.conductor.clone(),
+            scopes,
         };
         lock(&self.handles).insert(job_id.clone(), handle);
         ctx.emit(
@@ -217,6 +220,7 @@ impl JobManager {
             handles: self.handles.clone(),
             done,
         };
+        crate::metrics::job_submitted();
         self.tracker.spawn(runner.run(permit));
         Ok(Submitted {
             job,
@@ -261,12 +265,11 @@ impl JobManager {
                 h.finished.clone()
             })
         };
-        if let Some(mut finished) = finished {
-            if let Ok(record) = finished.wait_for(Option::is_some).await {
-                if let Some(record) = record.clone() {
-                    return Ok(record);
-                }
-            }
+        if let Some(mut finished) = finished
+            && let Ok(record) = finished.wait_for(Option::is_some).await
+            && let Some(record) = record.clone()
+        {
+            return Ok(record);
         }
         let record = self
             .store
@@ -292,10 +295,10 @@ impl JobManager {
             .or_else(|| lock(&self.handles).get(id).map(|h| h.finished.clone()));
         if let Some(mut finished) = finished {
             let waited = tokio::time::timeout(limit, finished.wait_for(Option::is_some)).await;
-            if let Ok(Ok(record)) = waited {
-                if let Some(record) = record.clone() {
-                    return Ok(Some(record));
-                }
+            if let Ok(Ok(record)) = waited
+                && let Some(record) = record.clone()
+            {
+                return Ok(Some(record));
             }
         }
         self.store.get(id).await
@@ -391,6 +394,7 @@ impl Runner {
             json!({ "state": state, "message": "stream complete" }),
         )
         .await;
+        crate::metrics::job_finished(state);
         tracing::info!(state = state.as_str(), "job finished");
         record
     }

@@ -241,10 +241,10 @@ impl Follow {
     async fn next_delivery(mut self) -> Option<(Delivery, Self)> {
         loop {
             if let Some(d) = self.pending.pop_front() {
-                if let Delivery::Event(e) = &d {
-                    if e.terminal {
-                        self.done = true;
-                    }
+                if let Delivery::Event(e) = &d
+                    && e.terminal
+                {
+                    self.done = true;
                 }
                 return Some((d, self));
             }

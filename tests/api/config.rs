@@ -112,7 +112,8 @@ fn config_path_sources_and_secret_redaction() {
 #[test]
 fn invalid_configurations_name_the_key_and_its_source() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: &[(&str, &[(&str, &str)], &[&str])] = &[
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: &[Case] = &[
         ("server: [unclosed\n", &[], &["config.yaml"]),
         ("server:\n  prot: 1\n", &[], &["prot", "config.yaml"]),
         (

@@ -42,6 +42,8 @@ pub fn test_settings(workspace: &std::path::Path, log: &std::path::Path) -> Sett
         "demo-cli".to_string(),
     ]);
     s.conductor.kill_grace_ms = 200;
+    // Tests fire requests in bursts; the rate limit has tests of its own.
+    s.limits.requests_per_second = 0;
     s.conductor.env.insert(
         "CONDUCTOR_DOUBLE_LOG".into(),
         log.to_string_lossy().into_owned(),
@@ -190,6 +192,8 @@ impl TestApp {
             .flatten()
             .filter_map(|p| p.as_i64())
             .map(|p| p as i32)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
             .collect()
     }
 

@@ -1,0 +1,203 @@
+//! API keys and scopes: who is calling and what they may do.
+//!
+//! Keys are kept only as SHA-256 digests and compared in constant time. With
+//! no key configured the gateway runs open, as the old service did: every
+//! caller is the anonymous principal with every scope.
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+pub use crate::conductor::Scope;
+use crate::config::AuthSettings;
+
+/// A set of scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Scopes(u8);
+
+impl Scopes {
+    pub const ALL: Scopes = Scopes(0b111);
+
+    fn bit(scope: Scope) -> u8 {
+        match scope {
+            Scope::Read => 1,
+            Scope::Run => 2,
+            Scope::Admin => 4,
+        }
+    }
+
+    pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut set = Scopes(0);
+        for name in names {
+            match name {
+                "read" => set.0 |= Self::bit(Scope::Read),
+                "run" => set.0 |= Self::bit(Scope::Run),
+                "admin" => set.0 |= Self::bit(Scope::Admin),
+                _ => {}
+            }
+        }
+        set
+    }
+
+    pub fn allows(self, scope: Scope) -> bool {
+        self.0 & Self::bit(scope) != 0
+    }
+
+    pub fn names(self) -> Vec<&'static str> {
+        [Scope::Read, Scope::Run, Scope::Admin]
+            .into_iter()
+            .filter(|s| self.allows(*s))
+            .map(Scope::as_str)
+            .collect()
+    }
+}
+
+/// The caller of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The key's configured name, or a short digest prefix; `anonymous` when open.
+    pub name: String,
+    pub scopes: Scopes,
+}
+
+impl Principal {
+    pub fn anonymous() -> Self {
+        Self {
+            name: "anonymous".into(),
+            scopes: Scopes::ALL,
+        }
+    }
+
+    /// Ok, or the message of a 403 naming the missing scope.
+    pub fn require(&self, scope: Scope) -> Result<(), String> {
+        if self.scopes.allows(scope) {
+            Ok(())
+        } else {
+            Err(format!(
+                "this API key lacks the '{}' scope (it has: {})",
+                scope.as_str(),
+                self.scopes.names().join(", ")
+            ))
+        }
+    }
+}
+
+struct Key {
+    digest: [u8; 32],
+    principal: Principal,
+}
+
+/// Checks presented keys against the configured ones.
+pub struct Authenticator {
+    keys: Vec<Key>,
+}
+
+/// Why a request was not authenticated (401).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("an API key is required (Authorization: Bearer <key> or X-API-Key)")]
+    Missing,
+    #[error("the API key is not valid")]
+    Invalid,
+}
+
+fn digest(key: &str) -> [u8; 32] {
+    Sha256::digest(key.as_bytes()).into()
+}
+
+impl Authenticator {
+    pub fn new(settings: &AuthSettings) -> Self {
+        let keys = settings
+            .api_keys
+            .iter()
+            .map(|k| {
+                let digest = digest(k.key.expose());
+                let name = k.name.clone().unwrap_or_else(|| {
+                    format!(
+                        "key-{}",
+                        digest[..4]
+                            .iter()
+                            .map(|b| format!("{b:02x}"))
+                            .collect::<String>()
+                    )
+                });
+                Key {
+                    digest,
+                    principal: Principal {
+                        name,
+                        scopes: Scopes::from_names(k.scopes.iter().map(String::as_str)),
+                    },
+                }
+            })
+            .collect();
+        Self { keys }
+    }
+
+    /// No keys configured: everyone may do everything.
+    pub fn is_open(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn authenticate(&self, presented: Option<&str>) -> Result<Principal, AuthError> {
+        if self.is_open() {
+            return Ok(Principal::anonymous());
+        }
+        let presented = presented
+            .filter(|k| !k.is_empty())
+            .ok_or(AuthError::Missing)?;
+        let wanted = digest(presented);
+        // Every key is compared, matching or not, so timing says nothing about which matched.
+        let mut found = None;
+        for key in &self.keys {
+            if bool::from(key.digest.ct_eq(&wanted)) {
+                found = Some(&key.principal);
+            }
+        }
+        found.cloned().ok_or(AuthError::Invalid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ApiKeySetting, Secret};
+
+    fn settings() -> AuthSettings {
+        AuthSettings {
+            api_keys: vec![
+                ApiKeySetting {
+                    key: Secret::new("reader-key"),
+                    name: Some("reader".into()),
+                    scopes: vec!["read".into()],
+                },
+                ApiKeySetting {
+                    key: Secret::new("admin-key"),
+                    name: None,
+                    scopes: vec!["read".into(), "run".into(), "admin".into()],
+                },
+            ],
+            protect_metrics: false,
+        }
+    }
+
+    #[test]
+    fn open_without_keys() {
+        let auth = Authenticator::new(&AuthSettings::default());
+        assert!(auth.is_open());
+        assert_eq!(auth.authenticate(None).unwrap(), Principal::anonymous());
+    }
+
+    #[test]
+    fn keys_and_scopes() {
+        let auth = Authenticator::new(&settings());
+        assert_eq!(auth.authenticate(None), Err(AuthError::Missing));
+        assert_eq!(auth.authenticate(Some("nope")), Err(AuthError::Invalid));
+        let reader = auth.authenticate(Some("reader-key")).unwrap();
+        assert_eq!(reader.name, "reader");
+        assert!(reader.require(Scope::Read).is_ok());
+        let denied = reader.require(Scope::Admin).unwrap_err();
+        assert!(denied.contains("'admin'"), "{denied}");
+        let admin = auth.authenticate(Some("admin-key")).unwrap();
+        assert!(admin.name.starts_with("key-"));
+        assert_eq!(admin.scopes, Scopes::ALL);
+    }
+}
