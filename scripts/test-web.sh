@@ -4,8 +4,8 @@
 #
 # Installs what is missing (the chromium package, web/node_modules via npm ci),
 # builds nothing (it uses target/debug/conductor-gateway, which scripts/test.sh
-# builds first), starts two gateways on free ports (one with the mock LLM, one
-# whose CLI double is slow) and the mock, runs `node --test` on web/tests/, and
+# builds first), starts three gateways on free ports (one with the mock LLM, one
+# whose CLI double is slow, one with API keys) and the mock, runs `node --test` on web/tests/, and
 # stops everything it started. Node's own report goes to test-output/web/; the
 # last line printed is "web console tests: ok", or the end of that report.
 set -uo pipefail
@@ -86,8 +86,8 @@ wait_up() {
   fail "$url did not answer" "$log"
 }
 
-read -r llm_port http_a mcp_a http_b mcp_b <<<"$(free_ports 5)"
-[ -n "$mcp_b" ] || fail "could not find free ports"
+read -r llm_port http_a mcp_a http_b mcp_b http_c mcp_c <<<"$(free_ports 7)"
+[ -n "$mcp_c" ] || fail "could not find free ports"
 
 node web/tests/mock-llm.mjs --port "$llm_port" >"$out/mock-llm.log" 2>&1 &
 pids+=($!)
@@ -112,6 +112,15 @@ conductor:
     CONDUCTOR_DOUBLE_DELAY_MS: "700"
     CONDUCTOR_DOUBLE_DRIP_LINES: "8"
 EOF
+# Keys the auth tests use (web/tests/auth.test.mjs).
+cat >"$work/secured.yaml" <<EOF
+server:
+  host: 127.0.0.1
+auth:
+  api_keys:
+    - {key: web-console-full-key-0001, name: web-full}
+    - {key: web-console-read-key-0002, name: web-read, scopes: [read]}
+EOF
 
 PORT=$http_a MCP_PORT=$mcp_a RUST_LOG=info "$bin" serve --demo --config "$work/main.yaml" \
   >"$out/gateway.log" 2>&1 &
@@ -121,11 +130,16 @@ PORT=$http_b MCP_PORT=$mcp_b RUST_LOG=info "$bin" serve --demo --config "$work/s
   >"$out/gateway-slow.log" 2>&1 &
 pids+=($!)
 wait_up "http://127.0.0.1:$http_b/health" "$out/gateway-slow.log" "${pids[-1]}"
+PORT=$http_c MCP_PORT=$mcp_c RUST_LOG=info "$bin" serve --demo --config "$work/secured.yaml" \
+  >"$out/gateway-secured.log" 2>&1 &
+pids+=($!)
+wait_up "http://127.0.0.1:$http_c/health" "$out/gateway-secured.log" "${pids[-1]}"
 
 # --- tests -------------------------------------------------------------------
 report="$out/node-test.log"
 GATEWAY_URL="http://127.0.0.1:$http_a" \
 SLOW_GATEWAY_URL="http://127.0.0.1:$http_b" \
+SECURED_GATEWAY_URL="http://127.0.0.1:$http_c" \
 MOCK_LLM_URL="http://127.0.0.1:$llm_port" \
 SCREENSHOT_DIR="$shots" \
   node --test --test-concurrency=1 --test-timeout=120000 --test-reporter=spec web/tests/ \
@@ -136,10 +150,10 @@ shots_taken=$(find "$shots" -name '*.png' | wc -l)
 if [ $status -ne 0 ]; then
   fail "node --test exited with $status (report: ${report#"$root"/}, gateway logs beside it)" "$report" 80
 fi
-skipped=$(grep -cE '^\s*﹣|# SKIP' "$report")
-if [ "$skipped" -gt 0 ]; then
-  echo "note: $skipped web console test(s) skipped; see ${report#"$root"/}:"
-  grep -E '# SKIP' "$report" | sed 's/^ */  /'
+# The spec reporter marks a skipped test with "﹣"; say so rather than hide it.
+if grep -qE '^\s*﹣' "$report"; then
+  echo "note: some web console tests were skipped (${report#"$root"/}):"
+  grep -E '^\s*﹣' "$report" | sed 's/^ */  /'
 fi
 echo "screenshots: $shots_taken in ${shots#"$root"/}/"
 echo "web console tests: ok"

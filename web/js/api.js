@@ -51,7 +51,9 @@ export function plainWords(status, detail, retryAfter) {
     case 400:
       return `The gateway did not accept the request${why}`;
     case 401:
-      return 'The gateway needs an API key. Enter one on the Status screen.';
+      return currentKey()
+        ? `The gateway did not accept this API key${why}. Check it on the Status screen.`
+        : 'The gateway needs an API key. Enter one on the Status screen.';
     case 403:
       return `This API key is not allowed to do that${why}`;
     case 404:

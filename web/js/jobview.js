@@ -107,10 +107,19 @@ export class JobView {
     const s = this.stream;
     this.root.dataset.connections = String(s ? s.connections : 0);
     this.conn.dataset.conn = state;
-    if (state === LIVE) this.conn.textContent = 'Live';
-    else if (state === RECONNECTING) this.conn.textContent = detail || 'Reconnecting…';
-    else if (state === FINISHED) this.conn.textContent = 'Stream complete';
-    else {
+    if (state === LIVE) {
+      this.conn.textContent = 'Live';
+      if (this.lostAfter !== undefined) {
+        this.timeline.append(h('p', { class: 'notice reconnected' },
+          `The connection dropped after event ${this.lostAfter} and was resumed from there.`));
+        this.lostAfter = undefined;
+      }
+    } else if (state === RECONNECTING) {
+      this.conn.textContent = detail || 'Reconnecting…';
+      if (this.lostAfter === undefined && s) this.lostAfter = s.lastId;
+    } else if (state === FINISHED) {
+      this.conn.textContent = 'Stream complete';
+    } else {
       this.conn.textContent = detail ? `Stopped: ${detail}` : 'Stopped listening';
       if (detail) this.showError('The live view stopped.', detail);
     }

@@ -161,7 +161,9 @@ function showTool(tool) {
     } catch (err) {
       result.replaceChildren();
       if (err.status === 422 && err.field) {
-        showErrors({ [err.field]: err.detail }, 'The gateway refused the arguments:');
+        // The detail often starts with the field's name, which the form already shows.
+        const detail = err.detail.startsWith(`${err.field}: `) ? err.detail.slice(err.field.length + 2) : err.detail;
+        showErrors({ [err.field]: detail }, 'The gateway refused the arguments:');
       } else {
         summary.replaceChildren(h('p', {}, err.message));
         summary.hidden = false;

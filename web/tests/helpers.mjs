@@ -20,6 +20,8 @@ export const env = {
   get gateway() { return required('GATEWAY_URL'); },
   /** A second gateway whose CLI double is slow (`slow,drip`) and has no LLM. */
   get slowGateway() { return required('SLOW_GATEWAY_URL'); },
+  /** A third gateway with API keys configured (see scripts/test-web.sh for the keys). */
+  get securedGateway() { return required('SECURED_GATEWAY_URL'); },
   get mockLlm() { return required('MOCK_LLM_URL'); },
   get screenshots() { return process.env.SCREENSHOT_DIR || path.resolve('test-output/screenshots'); },
 };
@@ -132,11 +134,14 @@ export async function assertLabelled(page) {
  * once. The browser sees the connection die mid-job, and its EventSource
  * reconnects by itself with Last-Event-ID. It records each stream request's
  * Last-Event-ID header and the event ids each connection carried.
+ * `intercept(req, res)` may answer a request itself and return true.
  */
-export async function startCuttingProxy(target) {
+export async function startCuttingProxy(target, { intercept } = {}) {
   const live = new Set();
   const streams = [];
   const server = http.createServer((req, res) => {
+    // A test may answer some requests itself (a scripted job) instead of the gateway.
+    if (intercept && intercept(req, res)) return;
     const isStream = req.url.startsWith('/api/v1/stream/');
     const record = isStream ? { url: req.url, lastEventId: req.headers['last-event-id'] ?? null, ids: [] } : null;
     if (record) streams.push(record);

@@ -113,6 +113,63 @@ test('model tokens appear one by one', async (t) => {
   assertNoProblems(problems);
 });
 
+test('the console appends model tokens one by one (scripted stream)', async () => {
+  // The gateway's own token path is covered by the test above once the LLM agent
+  // exists; this one drives the page with a stream the test writes itself, one
+  // token at a time, each written only after the page showed the previous one.
+  const { page, problems } = browser;
+  let stream;
+  const opened = new Promise((resolve) => { stream = resolve; });
+  const jobId = 'job_00000000-0000-4000-8000-00000000cafe';
+  const proxy = await startCuttingProxy(env.gateway, {
+    intercept(req, res) {
+      if (req.method === 'POST' && req.url === '/api/v1/stream-execute') {
+        req.resume();
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ job_id: jobId, status: 'started', stream_url: `/api/v1/stream/${jobId}` }));
+        return true;
+      }
+      if (req.url.startsWith(`/api/v1/stream/${jobId}`)) {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        stream(res);
+        return true;
+      }
+      return false;
+    },
+  });
+  try {
+    await page.goto(`${proxy.url}/#/run`);
+    const job = await runCommand(page, 'say hello');
+    const res = await opened;
+    let seq = 0;
+    const send = (event, data) => {
+      seq += 1;
+      res.write(`id: ${seq}\ndata: ${JSON.stringify({ event, data, timestamp: Date.now() / 1000, job_id: jobId })}\n\n`);
+    };
+    send('job_started', { message: 'Job started: say hello' });
+    send('on_llm_start', {});
+    const pieces = ['Hel', 'lo', ', ', 'wor', 'ld', '!'];
+    let shown = '';
+    for (const piece of pieces) {
+      send('on_llm_new_token', { chunk: piece });
+      shown += piece;
+      await page.waitForFunction((text) => document.querySelector('#run-job .llm-text')?.textContent === text, shown);
+      assert.equal(await job.locator('.llm').getAttribute('data-done'), 'false');
+    }
+    send('on_llm_end', {});
+    send('result', { result: shown });
+    send('end_of_stream', { state: 'succeeded' });
+    res.end();
+    assert.equal(await waitFinished(job), 'succeeded');
+    assert.equal(await job.locator('.llm').getAttribute('data-done'), 'true');
+    assert.equal(await job.locator('.result-text').textContent(), 'Hello, world!');
+    await screenshot(page, 'run-tokens-scripted');
+  } finally {
+    await proxy.close();
+  }
+  assertNoProblems(problems);
+});
+
 test('the stream survives a dropped connection, missing nothing and showing nothing twice', async () => {
   const { page, problems } = browser;
   const proxy = await startCuttingProxy(env.slowGateway);
@@ -127,6 +184,7 @@ test('the stream survives a dropped connection, missing nothing and showing noth
 
     assert.equal(await waitFinished(job), 'succeeded');
     assert.ok(Number(await job.getAttribute('data-connections')) >= 2, 'the browser reconnected');
+    assert.equal(await job.locator('.notice.reconnected').count(), 1, 'the page says the connection dropped and resumed');
 
     // The browser's own reconnect carried Last-Event-ID, and the gateway resumed after it.
     const resumed = proxy.streams.find((s) => s.lastEventId !== null);

@@ -72,7 +72,7 @@ test('Agents shows cards from list_available_agents and opens get_agent_info', a
   assertNoProblems(problems);
 });
 
-test('Status shows health with its reason, and keeps the API key in session storage', async () => {
+test('Status shows health with its reason', async () => {
   const { page, problems } = browser;
   await page.goto(`${env.gateway}/#/status`);
   await page.locator('#health-status').waitFor();
@@ -88,23 +88,6 @@ test('Status shows health with its reason, and keeps the API key in session stor
   assert.match(await page.locator('#health-reasons').textContent(), /Language model: no LLM configured/);
   await screenshot(page, 'status-degraded');
 
-  // The key is kept for this tab and sent on every request (and as access_token on streams).
-  await page.getByLabel('API key').fill('test-key-1234');
-  await page.getByRole('button', { name: 'Save key' }).click();
-  await page.getByText('A key is set for this tab (ending …1234).').waitFor();
-  assert.equal(await page.evaluate(() => sessionStorage.getItem('conductor-gateway.api-key')), 'test-key-1234');
-  const sent = page.waitForRequest((r) => r.url().endsWith('/health'));
-  await page.getByRole('button', { name: 'Check again' }).click();
-  assert.equal((await sent).headers().authorization, 'Bearer test-key-1234');
-  await page.goto(`${env.slowGateway}/#/run`);
-  const streamRequest = page.waitForRequest((r) => r.url().includes('/api/v1/stream/'));
-  const job = await runCommand(page, '/help');
-  assert.match((await streamRequest).url(), /[?&]access_token=test-key-1234/);
-  await waitFinished(job);
-  await page.goto(`${env.slowGateway}/#/status`);
-  await page.getByRole('button', { name: 'Forget key' }).click();
-  await page.getByText('No key set.').waitFor();
-  assert.equal(await page.evaluate(() => sessionStorage.getItem('conductor-gateway.api-key')), null);
   assertNoProblems(problems);
 });
 
