@@ -43,7 +43,7 @@ fail() {
 # --- tools -------------------------------------------------------------------
 if [ ! -x /usr/bin/chromium ]; then
   echo "installing Debian's chromium package"
-  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; } \
+  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; } \
     </dev/null >"$out/apt.log" 2>&1 || fail "could not install chromium" "$out/apt.log"
 fi
 command -v node >/dev/null || fail "node is not installed"
