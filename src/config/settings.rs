@@ -206,6 +206,9 @@ pub struct LlmSettings {
     pub max_steps: u32,
     /// Retries of a request on 429, 5xx and connection errors.
     pub max_retries: u32,
+    /// Seconds a request may spend waiting between retries in total; a retry
+    /// that would go past it (a long `Retry-After`) is not made.
+    pub retry_max_secs: u64,
     /// Characters of a tool result sent back to the model.
     pub tool_result_max_chars: usize,
     /// Messages kept per conversation (`metadata.conversation_id`).
@@ -223,6 +226,7 @@ impl Default for LlmSettings {
             max_tokens: None,
             max_steps: 30,
             max_retries: 4,
+            retry_max_secs: 60,
             tool_result_max_chars: 16_000,
             conversation_max_messages: 40,
         }

@@ -1,0 +1,82 @@
+//! Running one round's tool calls, all at once, and turning their results
+//! into `tool` messages for the model (cut to size, with a note).
+
+use futures::future::join_all;
+use serde_json::{Value, json};
+
+use super::chunks::ToolCall;
+use crate::jobs::JobContext;
+
+/// Runs the calls concurrently through the job's runner; the `tool` messages
+/// come back in the calls' order.
+pub async fn run_all(ctx: &JobContext, calls: &[ToolCall], max_chars: usize) -> Vec<Value> {
+    join_all(calls.iter().map(|call| async move {
+        let content = run_one(ctx, call).await;
+        json!({
+            "role": "tool",
+            "tool_call_id": call.id,
+            "content": cut(&content, max_chars),
+        })
+    }))
+    .await
+}
+
+/// The text the model gets back. Failures are results too: the model reads
+/// them and may correct itself, so nothing here ends the job.
+async fn run_one(ctx: &JobContext, call: &ToolCall) -> String {
+    let arguments = if call.arguments.trim().is_empty() {
+        json!({})
+    } else {
+        match serde_json::from_str::<Value>(&call.arguments) {
+            Ok(value) => value,
+            Err(e) => {
+                let error = format!("the arguments are not valid JSON ({e})");
+                // The runner never sees this call, so its events are written here.
+                ctx.emit(
+                    "on_tool_start",
+                    json!({ "tool": call.name, "input": call.arguments }),
+                )
+                .await;
+                ctx.emit(
+                    "on_tool_end",
+                    json!({ "tool": call.name, "status": "error", "error": error }),
+                )
+                .await;
+                return format!("error: {error}; call the tool again with a JSON object");
+            }
+        }
+    };
+    match ctx.run_tool(&call.name, arguments).await {
+        Ok(result) => result.text,
+        Err(message) => format!("error: {message}"),
+    }
+}
+
+/// At most `max` characters of `text`, with a note saying how much was cut.
+pub fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((end, _)) => {
+            let total = text.chars().count();
+            format!(
+                "{}\n[cut: the result has {total} characters; only the first {max} are shown]",
+                &text[..end]
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cut_keeps_short_text_and_notes_what_it_drops() {
+        assert_eq!(cut("abc", 3), "abc");
+        assert_eq!(cut("", 0), "");
+        assert_eq!(
+            cut("héllo wörld", 5),
+            "héllo\n[cut: the result has 11 characters; only the first 5 are shown]"
+        );
+    }
+}
