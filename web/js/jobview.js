@@ -232,6 +232,8 @@ export class JobView {
   endLlm() {
     if (this.llm) {
       this.llm.dataset.done = 'true';
+      // A turn that only called tools said nothing: its cards speak for it.
+      if (this.llm.text.textContent === '') this.llm.remove();
       this.llm = null;
     }
   }

@@ -8,6 +8,9 @@
 // PIECES and, while streaming, each piece after the first waits for a
 // `POST /__control/release`: the test releases a piece only after it has seen the
 // previous one in the page, so "tokens appear one by one" is observed, not timed.
+// When it contains "which agents", the first answer is a call of the
+// `list_available_agents` tool, and once the tool's result is in the
+// conversation the answer says how many agents the result listed.
 // `GET /__control/requests` lists the requests received (bodies as JSON).
 
 import http from 'node:http';
@@ -91,14 +94,30 @@ export function createMockLlm() {
       return;
     }
     requests.push({ path: url.pathname, body });
-    const gated = lastUserText(body).includes('pieces');
-    const pieces = gated ? PIECES : PLAIN;
+    const userText = lastUserText(body);
+    const gated = userText.includes('pieces');
+    const messages = Array.isArray(body.messages) ? body.messages : [];
+    const toolResult = [...messages].reverse().find((m) => m && m.role === 'tool');
+    const wantsTool = userText.includes('which agents') && !toolResult;
+    let pieces = gated ? PIECES : PLAIN;
+    if (userText.includes('which agents') && toolResult) {
+      const n = (String(toolResult.content).match(/^\s*\d+\. \S+/gm) || []).length;
+      pieces = ['The project ', `has ${n} `, 'agents.'];
+    }
     const id = `chatcmpl-mock-${requests.length}`;
     const created = Math.floor(Date.now() / 1000);
     const model = body.model || 'mock-model';
 
+    const call = { id: `call_${requests.length}`, type: 'function', function: { name: 'list_available_agents', arguments: '{}' } };
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });
+      if (wantsTool) {
+        res.end(JSON.stringify({
+          id, object: 'chat.completion', created, model,
+          choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [call] }, finish_reason: 'tool_calls' }],
+        }));
+        return;
+      }
       res.end(JSON.stringify({
         id,
         object: 'chat.completion',
@@ -120,6 +139,15 @@ export function createMockLlm() {
         choices: [{ index: 0, delta, finish_reason: finish }],
       })}\n\n`);
     };
+    if (wantsTool) {
+      // The call arrives in fragments, as real servers send it.
+      send({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] });
+      send({ tool_calls: [{ index: 0, function: { arguments: '{}' } }] });
+      send({}, 'tool_calls');
+      res.write('data: [DONE]\n\n');
+      res.end();
+      return;
+    }
     send({ role: 'assistant', content: '' });
     for (let i = 0; i < pieces.length; i += 1) {
       if (gated && i > 0) await gate();

@@ -113,6 +113,25 @@ test('model tokens appear one by one', async (t) => {
   assertNoProblems(problems);
 });
 
+test('a tool the model calls shows as a card with its live output', async () => {
+  const { page, problems } = browser;
+  await page.goto(`${env.gateway}/#/run`);
+  const job = await runCommand(page, 'Tell me which agents exist');
+  assert.equal(await waitFinished(job), 'succeeded');
+  const card = job.locator('.tool-card[data-tool="list_available_agents"]');
+  assert.equal(await card.getAttribute('data-status'), 'success');
+  assert.ok((await card.locator('.tool-output .line').count()) > 5, 'the CLI output is shown line by line');
+  // The model spoke after the tool: its answer follows the card.
+  const order = await job.locator('.timeline > .tool-card, .timeline > .llm').evaluateAll(
+    (els) => els.map((el) => (el.classList.contains('llm') ? `llm:${el.textContent.includes('has 5') ? 'answer' : 'other'}` : 'tool')),
+  );
+  assert.equal(order.at(-1), 'llm:answer', `timeline order: ${order}`);
+  assert.deepEqual(order, ['tool', 'llm:answer'], 'a turn that only called a tool leaves no empty text');
+  assert.equal(await job.locator('.result-text').textContent(), 'The project has 5 agents.');
+  await screenshot(page, 'run-agent-tool');
+  assertNoProblems(problems);
+});
+
 test('the console appends model tokens one by one (scripted stream)', async () => {
   // The gateway's own token path is covered by the test above once the LLM agent
   // exists; this one drives the page with a stream the test writes itself, one
