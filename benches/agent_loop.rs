@@ -123,6 +123,7 @@ async fn new_context(store: &Arc<MemoryStore>, conductor: &Arc<Conductor>) -> Jo
         cancel: CancellationToken::new(),
         store: store.clone(),
         conductor: conductor.clone(),
+        scopes: conductor_gateway::auth::Scopes::ALL,
     }
 }
 
