@@ -31,12 +31,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Shows the end of a log, then one line saying what failed (always the last line).
 fail() {
-  echo "web console tests: FAILED: $1"
   if [ -n "${2:-}" ] && [ -f "$2" ]; then
-    echo "---- last lines of ${2#"$root"/} ----"
+    echo "---- end of ${2#"$root"/} ----"
     tail -n "${3:-40}" "$2"
+    echo "----"
   fi
+  echo "web console tests: FAILED: $1"
   exit 1
 }
 
@@ -148,7 +150,12 @@ status=$?
 
 shots_taken=$(find "$shots" -name '*.png' | wc -l)
 if [ $status -ne 0 ]; then
-  fail "node --test exited with $status (report: ${report#"$root"/}, gateway logs beside it)" "$report" 80
+  # The spec reporter repeats the failures, with their errors, after its counts:
+  # show that part only, so no test-runner summary ends this script's output.
+  failures="$out/failures.log"
+  sed -n '/^✖ failing tests:/,$p' "$report" >"$failures"
+  [ -s "$failures" ] || cp "$report" "$failures"
+  fail "node --test exited with $status (full report: ${report#"$root"/}; gateway logs beside it)" "$failures" 80
 fi
 # The spec reporter marks a skipped test with "﹣"; say so rather than hide it.
 if grep -qE '^\s*﹣' "$report"; then
