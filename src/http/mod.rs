@@ -7,6 +7,7 @@
 //! - `jobs`: `/api/v1/stream-execute` and `/api/v1/jobs...`.
 //! - `stream`: `/api/v1/stream/{job_id}` (Server-Sent Events).
 //! - `execute`: `/execute` (synchronous).
+//! - `console`: the web console at `/` and `/ui` (embedded assets).
 //! - `auth`: API keys and scopes per route.
 //! - `limits`: per-client rate limit and open-stream cap.
 //! - `observe`: request metrics and `/metrics`.
@@ -14,6 +15,7 @@
 
 pub mod auth;
 pub mod body;
+mod console;
 pub mod error;
 mod execute;
 mod health;
@@ -54,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/jobs/{job_id}", get(jobs::get))
         .route("/api/v1/jobs/{job_id}/cancel", post(jobs::cancel))
         .route("/metrics", get(observe::metrics))
+        .merge(console::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
