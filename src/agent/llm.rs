@@ -110,6 +110,7 @@ impl LlmClient {
             Ok(response) => response,
             Err(e) if e.is_builder() => return Err(Attempt::Fatal(self.transport_error(e))),
             Err(e) => {
+                crate::metrics::llm_retry();
                 return Err(Attempt::Retry {
                     error: self.transport_error(e),
                     retry_after: None,
@@ -127,6 +128,7 @@ impl LlmClient {
             message,
         };
         if retryable(status) {
+            crate::metrics::llm_retry();
             Err(Attempt::Retry {
                 error,
                 retry_after: wait,

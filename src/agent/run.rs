@@ -134,6 +134,17 @@ impl LlmAgent {
         messages.extend_from_slice(history);
         match self.stream_turn(ctx, step, &messages).await {
             Ok(turn) => {
+                crate::metrics::llm_request("ok");
+                if let Some(usage) = &turn.usage {
+                    for (field, kind) in [
+                        ("prompt_tokens", "prompt"),
+                        ("completion_tokens", "completion"),
+                    ] {
+                        if let Some(n) = usage[field].as_u64() {
+                            crate::metrics::llm_tokens(kind, n);
+                        }
+                    }
+                }
                 let names: Vec<&str> = turn.calls.iter().map(|c| c.name.as_str()).collect();
                 ctx.emit(
                     "on_llm_end",
@@ -148,6 +159,7 @@ impl LlmAgent {
                 Ok(turn)
             }
             Err(e) => {
+                crate::metrics::llm_request("error");
                 // Every `on_llm_start` gets its `on_llm_end`, failed rounds included.
                 ctx.emit(
                     "on_llm_end",

@@ -56,7 +56,8 @@ fn is_open(path: &str, protect_metrics: bool) -> bool {
     !(api || (metrics && protect_metrics))
 }
 
-fn credentials(req: &Request, allow_query: bool) -> Option<String> {
+/// The presented key: `Authorization: Bearer`, `X-API-Key`, or (where allowed) `?access_token=`.
+pub fn credentials(req: &Request, allow_query: bool) -> Option<String> {
     let headers = req.headers();
     if let Some(bearer) = headers
         .get(header::AUTHORIZATION)

@@ -112,7 +112,9 @@ pub fn client_key(principal: Option<&Principal>, peer: Option<SocketAddr>) -> St
 
 /// 429 with `Retry-After` once a client exceeds its rate.
 pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if req.uri().path() == "/health" {
+    let path = req.uri().path();
+    // Health probes and the console's own static files are never limited.
+    if path == "/health" || path == "/" || path == "/ui" || path.starts_with("/ui/") {
         return next.run(req).await;
     }
     let ext = req.extensions();

@@ -222,8 +222,29 @@ fn forbidden(reason: &str) -> Response {
 /// open, as the old service's was; when the REST API's key check lands, it
 /// goes here (same keys, same `{"detail"}`-free 401 for MCP clients), and a
 /// tool's `scope` from the catalogue is what a key must grant to call it.
-pub async fn authorize(State(_state): State<AppState>, request: Request, next: Next) -> Response {
-    next.run(request).await
+pub async fn authorize(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if state.auth.is_open() {
+        return next.run(request).await;
+    }
+    let token = crate::http::auth::credentials(&request, false);
+    match state.auth.authenticate(token.as_deref()) {
+        Ok(principal) => {
+            request.extensions_mut().insert(principal);
+            next.run(request).await
+        }
+        Err(e) => {
+            let mut response = (StatusCode::UNAUTHORIZED, e.to_string()).into_response();
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+            response
+        }
+    }
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@ use tokio_util::sync::CancellationToken;
 use super::call::{self, CallSignals};
 use super::progress::Progress;
 use super::tools;
+use crate::auth::{Principal, Scopes};
+use crate::conductor::catalogue;
 use crate::conductor::{Conductor, ToolError};
 use crate::config::Settings;
 use crate::state::AppState;
@@ -79,6 +81,9 @@ pub struct ConductorMcp {
     /// was dropped, stdin closed): its running calls are cancelled at once
     /// instead of after rmcp's drain timeout.
     transport_gone: CancellationToken,
+    /// Who opened the connection (legacy SSE); Streamable HTTP requests carry
+    /// their own, and stdio is the local user with every scope.
+    principal: Option<Principal>,
 }
 
 impl ConductorMcp {
@@ -86,7 +91,27 @@ impl ConductorMcp {
         Self {
             ctx,
             transport_gone,
+            principal: None,
         }
+    }
+
+    /// The principal of a connection-bound transport.
+    pub fn with_principal(mut self, principal: Option<Principal>) -> Self {
+        self.principal = principal;
+        self
+    }
+
+    /// What the caller of this request may do: the key of the HTTP request
+    /// (Streamable HTTP), else the connection's, else everything (stdio, or a
+    /// gateway without keys).
+    fn scopes(&self, context: &RequestContext<RoleServer>) -> Scopes {
+        context
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Principal>())
+            .or(self.principal.as_ref())
+            .map(|p| p.scopes)
+            .unwrap_or(Scopes::ALL)
     }
 }
 
@@ -114,9 +139,19 @@ impl ServerHandler for ConductorMcp {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items(tools::mcp_tools().to_vec()))
+        let scopes = self.scopes(&context);
+        if scopes == Scopes::ALL {
+            return Ok(ListToolsResult::with_all_items(tools::mcp_tools().to_vec()));
+        }
+        // A key sees only the tools it may call.
+        let allowed = tools::mcp_tools()
+            .iter()
+            .filter(|t| catalogue::find(&t.name).is_some_and(|d| scopes.allows(d.scope)))
+            .cloned()
+            .collect();
+        Ok(ListToolsResult::with_all_items(allowed))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -147,6 +182,16 @@ impl ServerHandler for ConductorMcp {
             }
             Err(ToolError::Busy(busy)) => return Ok(tools::busy(&busy).into()),
         };
+        let scopes = self.scopes(&context);
+        if !scopes.allows(tool.scope) {
+            crate::metrics::mcp_call(tool.name, "forbidden");
+            return Ok(tools::forbidden(format!(
+                "{}: needs the '{}' scope, which this API key lacks",
+                tool.name,
+                tool.scope.as_str()
+            ))
+            .into());
+        }
         let progress = context
             .meta
             .get_progress_token()
@@ -159,6 +204,15 @@ impl ServerHandler for ConductorMcp {
         };
         tracing::info!(tool = tool.name, "mcp tool call");
         let result = call::run(&self.ctx.conductor, tool, prepared, signals, progress).await;
+        let outcome = match &result {
+            Ok(r) => {
+                r.outcome
+                    .map(|o| o.as_str())
+                    .unwrap_or(if r.is_error { "error" } else { "ok" })
+            }
+            Err(_) => "busy",
+        };
+        crate::metrics::mcp_call(tool.name, outcome);
         Ok(match result {
             Ok(result) => tools::tool_result(result),
             Err(busy) => tools::busy(&busy),

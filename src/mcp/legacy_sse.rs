@@ -77,6 +77,7 @@ impl Drop for SessionEnd {
 /// `GET /sse`: opens a session and streams its messages.
 pub async fn open(
     State(sessions): State<LegacySessions>,
+    principal: Option<axum::Extension<crate::auth::Principal>>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let id = uuid::Uuid::new_v4().simple().to_string();
     let (inbox_tx, inbox_rx) = mpsc::channel::<ClientJsonRpcMessage>(INBOX);
@@ -86,7 +87,8 @@ pub async fn open(
     }
     // Also fires when the shutdown grace is over, which ends the stream.
     let gone = sessions.ctx.cancel_all.child_token();
-    let handler = ConductorMcp::new(sessions.ctx.clone(), gone.clone());
+    let handler = ConductorMcp::new(sessions.ctx.clone(), gone.clone())
+        .with_principal(principal.map(|p| p.0));
     let transport = (outbox_tx, ReceiverStream::new(inbox_rx));
     let serve_gone = gone.clone();
     let session_id = id.clone();

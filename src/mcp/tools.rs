@@ -165,6 +165,13 @@ pub fn invalid_arguments(why: &ArgError) -> CallToolResult {
     out
 }
 
+/// The caller's API key lacks the tool's scope.
+pub fn forbidden(why: String) -> CallToolResult {
+    let mut out = CallToolResult::error(vec![ContentBlock::text(why.clone())]);
+    out.structured_content = Some(json!({"status": "error", "error": why}));
+    out
+}
+
 /// Every CLI slot and queue place is taken.
 pub fn busy(busy: &Busy) -> CallToolResult {
     let text = busy.to_string();

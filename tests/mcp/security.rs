@@ -100,3 +100,109 @@ async fn a_rebinding_host_gets_403_when_bound_to_loopback() {
     .unwrap();
     assert_eq!(sse.status(), 403);
 }
+
+/// Keys as the REST API has them: a read-only key and a full one.
+fn with_keys(s: &mut conductor_gateway::config::Settings) {
+    use conductor_gateway::config::{ApiKeySetting, Secret};
+    s.auth.api_keys = vec![
+        ApiKeySetting {
+            key: Secret::new("mcp-read-key-0123456789"),
+            name: Some("reader".into()),
+            scopes: vec!["read".into()],
+        },
+        ApiKeySetting {
+            key: Secret::new("mcp-admin-key-0123456789"),
+            name: Some("admin".into()),
+            scopes: vec!["read".into(), "run".into(), "admin".into()],
+        },
+    ];
+}
+
+#[tokio::test]
+async fn both_http_transports_need_a_key_when_keys_are_configured() {
+    let app = spawn_with(with_keys).await;
+    let init = initialize_request("2025-06-18");
+    let none = within("POST /mcp", post_mcp(&app, None, &init).send())
+        .await
+        .unwrap();
+    assert_eq!(none.status(), 401);
+    let wrong = within(
+        "POST /mcp",
+        post_mcp(&app, None, &init)
+            .bearer_auth("not-a-key-0123456789")
+            .send(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let good = within(
+        "POST /mcp",
+        post_mcp(&app, None, &init)
+            .bearer_auth("mcp-read-key-0123456789")
+            .send(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(good.status(), 200);
+
+    let sse = within("GET /sse", app.http.get(app.url("/sse")).send())
+        .await
+        .unwrap();
+    assert_eq!(sse.status(), 401);
+    let sse = within(
+        "GET /sse",
+        app.http
+            .get(app.url("/sse"))
+            .header("X-API-Key", "mcp-read-key-0123456789")
+            .send(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sse.status(), 200);
+}
+
+#[tokio::test]
+async fn a_key_sees_and_calls_only_the_tools_of_its_scopes() {
+    use rmcp::ServiceExt;
+    use rmcp::transport::StreamableHttpClientTransport;
+    use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+
+    let app = spawn_with(with_keys).await;
+    let connect = |key: &'static str| {
+        let config =
+            StreamableHttpClientTransportConfig::with_uri(app.url("/mcp")).auth_header(key);
+        let transport = StreamableHttpClientTransport::from_config(config);
+        let (handler, _progress) = TestClient::new();
+        handler.serve(transport)
+    };
+    let reader = within("initialize", connect("mcp-read-key-0123456789"))
+        .await
+        .unwrap();
+    let tools = within("tools/list", reader.list_all_tools()).await.unwrap();
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    assert!(names.contains(&"list_available_agents"), "{names:?}");
+    assert!(
+        !names.contains(&"restore_agents") && !names.contains(&"execute_agent_stateless"),
+        "{names:?}"
+    );
+    let denied = call(
+        &reader,
+        "clear_agent_history",
+        json!({"agent_id": "CodeReviewer_Agent"}),
+    )
+    .await;
+    assert_eq!(denied.is_error, Some(true));
+    assert!(text(&denied).contains("'admin'"), "{}", text(&denied));
+    assert!(app.invocations().is_empty());
+
+    let admin = within("initialize", connect("mcp-admin-key-0123456789"))
+        .await
+        .unwrap();
+    assert_eq!(
+        within("tools/list", admin.list_all_tools())
+            .await
+            .unwrap()
+            .len(),
+        13
+    );
+}
