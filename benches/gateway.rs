@@ -420,6 +420,107 @@ async fn memory(idle_subscribers: usize) {
     let _ = child.start_kill();
 }
 
+async fn mcp(runs: usize) {
+    use rmcp::ServiceExt;
+    use rmcp::model::CallToolRequestParams;
+    use rmcp::transport::StreamableHttpClientTransport;
+
+    let workspace = tempfile::tempdir().unwrap();
+    conductor_gateway::demo::create_workspace(workspace.path()).unwrap();
+    let mut s = Settings::default();
+    s.server.host = "127.0.0.1".into();
+    s.server.port = 0;
+    s.server.mcp_port = 0;
+    s.limits.requests_per_second = 0;
+    s.conductor.project_path = Some(workspace.path().to_path_buf());
+    s.conductor.command = Some(vec![EXE.into(), "demo-cli".into()]);
+    let app = Application::build(s, BuildOptions::default())
+        .await
+        .unwrap();
+    let url = format!("http://127.0.0.1:{}/mcp", app.mcp_port().unwrap());
+    let stop = app.stop_token();
+    tokio::spawn(app.run_until_stopped());
+    let client = ().serve(StreamableHttpClientTransport::from_uri(url.clone())).await.unwrap();
+    for _ in 0..20 {
+        client.list_all_tools().await.unwrap();
+    }
+    let mut list = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let tools = client.list_all_tools().await.unwrap();
+        list.push(t.elapsed());
+        assert_eq!(tools.len(), 13);
+    }
+    let mut call = Vec::new();
+    let mut direct = Vec::new();
+    for _ in 0..runs {
+        direct.push(spawn_direct(workspace.path()).await);
+        let t = Instant::now();
+        let r = client
+            .call_tool(CallToolRequestParams::new("list_available_agents"))
+            .await
+            .unwrap();
+        call.push(t.elapsed());
+        assert_ne!(r.is_error, Some(true));
+    }
+    let (l, c, d) = (median(list.clone()), median(call), median(direct));
+    println!(
+        "MCP (Streamable HTTP, rmcp client): tools/list median {} (p90 {}) | tools/call list_available_agents median {} vs direct spawn {} | added {}",
+        ms(l),
+        ms(p90(list)),
+        ms(c),
+        ms(d),
+        ms(c.saturating_sub(d))
+    );
+    let _ = client.cancel().await;
+    stop.cancel();
+}
+
+async fn mcp_parallel() {
+    use rmcp::ServiceExt;
+    use rmcp::model::CallToolRequestParams;
+    use rmcp::transport::StreamableHttpClientTransport;
+
+    let workspace = tempfile::tempdir().unwrap();
+    conductor_gateway::demo::create_workspace(workspace.path()).unwrap();
+    let mut s = Settings::default();
+    s.server.host = "127.0.0.1".into();
+    s.server.port = 0;
+    s.server.mcp_port = 0;
+    s.conductor.project_path = Some(workspace.path().to_path_buf());
+    s.conductor.command = Some(vec![EXE.into(), "demo-cli".into()]);
+    s.conductor
+        .env
+        .insert("CONDUCTOR_DOUBLE_MODE".into(), "slow".into());
+    s.conductor
+        .env
+        .insert("CONDUCTOR_DOUBLE_DELAY_MS".into(), "300".into());
+    let app = Application::build(s, BuildOptions::default())
+        .await
+        .unwrap();
+    let url = format!("http://127.0.0.1:{}/mcp", app.mcp_port().unwrap());
+    let stop = app.stop_token();
+    tokio::spawn(app.run_until_stopped());
+    let client = ().serve(StreamableHttpClientTransport::from_uri(url)).await.unwrap();
+    let one = Instant::now();
+    client
+        .call_tool(CallToolRequestParams::new("list_available_agents"))
+        .await
+        .unwrap();
+    let single = one.elapsed();
+    let t = Instant::now();
+    let calls =
+        (0..8).map(|_| client.call_tool(CallToolRequestParams::new("list_available_agents")));
+    futures::future::join_all(calls).await;
+    println!(
+        "MCP: one 300 ms call takes {}; 8 parallel calls take {} in total",
+        ms(single),
+        ms(t.elapsed())
+    );
+    let _ = client.cancel().await;
+    stop.cancel();
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -431,6 +532,10 @@ fn main() {
     runtime.block_on(async {
         if want("overhead") {
             tool_overhead(300).await;
+        }
+        if want("mcp") {
+            mcp(300).await;
+            mcp_parallel().await;
         }
         if want("fanout") {
             store_fanout(1000, 1000).await;
