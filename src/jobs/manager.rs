@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::context::{Agent, JobContext, JobFailure, tool_failure};
+use super::lock;
 use super::model::{END_OF_STREAM, JobRecord, JobState, new_job_id, now};
 use super::payload::{JobCommand, ParsedPayload};
 use super::slash::{HELP, Slash};
@@ -73,11 +74,6 @@ pub struct JobManager {
     tracker: TaskTracker,
     stopping: CancellationToken,
     cancel_all: CancellationToken,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Critical sections here are single map operations; a poisoned map is still consistent.
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl JobManager {

@@ -6,7 +6,7 @@
 //! and no lock is held across an `.await`.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -14,6 +14,7 @@ use futures::StreamExt;
 use serde_json::Value;
 use tokio::sync::watch;
 
+use super::lock;
 use super::model::{END_OF_STREAM, JobRecord, JobState, StoredEvent, event_json, now, sse_frame};
 use super::store::{Delivery, EventStream, JobQuery, JobStore, JobUpdate, StoreError};
 
@@ -47,12 +48,6 @@ struct Log {
     bytes: usize,
     last_seq: u64,
     closed: bool,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding one of these locks cannot leave the data half-written
-    // (every critical section is a plain field update), so poisoning is ignored.
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl MemoryStore {

@@ -21,3 +21,10 @@ pub use context::{Agent, JobContext, JobFailure};
 pub use manager::{CancelError, JobManager, SubmitError, Submitted};
 pub use model::{JobRecord, JobState};
 pub use store::{Delivery, JobStore, StoreError};
+
+/// Locks a std mutex of this module. Every critical section here is a plain
+/// field or map update that a panic cannot leave half-written, so a poisoned
+/// lock still guards consistent data and is used as is.
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

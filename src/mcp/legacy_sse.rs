@@ -40,7 +40,14 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 pub struct LegacySessions {
     ctx: McpContext,
     tracker: TaskTracker,
-    inboxes: Arc<Mutex<HashMap<String, mpsc::Sender<ClientJsonRpcMessage>>>>,
+    inboxes: Arc<Mutex<HashMap<String, Inbox>>>,
+}
+
+/// A session's channel and the key that opened it.
+struct Inbox {
+    sender: mpsc::Sender<ClientJsonRpcMessage>,
+    /// Only the key that opened a session may post into it.
+    owner: Option<String>,
 }
 
 impl LegacySessions {
@@ -52,8 +59,11 @@ impl LegacySessions {
         }
     }
 
-    fn inbox(&self, id: &str) -> Option<mpsc::Sender<ClientJsonRpcMessage>> {
-        self.inboxes.lock().ok()?.get(id).cloned()
+    fn inbox(&self, id: &str, caller: Option<&str>) -> Option<mpsc::Sender<ClientJsonRpcMessage>> {
+        let inboxes = self.inboxes.lock().ok()?;
+        let inbox = inboxes.get(id)?;
+        // Another key posting to this session is answered as if it did not exist.
+        (inbox.owner.as_deref() == caller).then(|| inbox.sender.clone())
     }
 }
 
@@ -82,13 +92,20 @@ pub async fn open(
     let id = uuid::Uuid::new_v4().simple().to_string();
     let (inbox_tx, inbox_rx) = mpsc::channel::<ClientJsonRpcMessage>(INBOX);
     let (outbox_tx, outbox_rx) = futures::channel::mpsc::channel::<ServerJsonRpcMessage>(OUTBOX);
+    let principal = principal.map(|p| p.0);
     if let Ok(mut inboxes) = sessions.inboxes.lock() {
-        inboxes.insert(id.clone(), inbox_tx);
+        let owner = principal.as_ref().map(|p| p.name.clone());
+        inboxes.insert(
+            id.clone(),
+            Inbox {
+                sender: inbox_tx,
+                owner,
+            },
+        );
     }
     // Also fires when the shutdown grace is over, which ends the stream.
     let gone = sessions.ctx.cancel_all.child_token();
-    let handler = ConductorMcp::new(sessions.ctx.clone(), gone.clone())
-        .with_principal(principal.map(|p| p.0));
+    let handler = ConductorMcp::new(sessions.ctx.clone(), gone.clone()).with_principal(principal);
     let transport = (outbox_tx, ReceiverStream::new(inbox_rx));
     let serve_gone = gone.clone();
     let session_id = id.clone();
@@ -133,12 +150,14 @@ pub struct SessionQuery {
 pub async fn message(
     State(sessions): State<LegacySessions>,
     Query(query): Query<SessionQuery>,
+    principal: Option<axum::Extension<crate::auth::Principal>>,
     body: Bytes,
 ) -> Response {
+    let caller = principal.map(|p| p.0.name);
     let Some(id) = query.session_id else {
         return (StatusCode::BAD_REQUEST, "sessionId is required").into_response();
     };
-    let Some(inbox) = sessions.inbox(&id) else {
+    let Some(inbox) = sessions.inbox(&id, caller.as_deref()) else {
         return (StatusCode::NOT_FOUND, "Could not find session").into_response();
     };
     let message: ClientJsonRpcMessage = match serde_json::from_slice(&body) {
