@@ -11,9 +11,10 @@
 //! - `startup`: `Application` — bind, build state, run until stopped, graceful shutdown.
 //! - `state`: `AppState`, the handles every surface shares.
 //! - `conductor`: the sandboxed CLI runner and the 13-tool catalogue.
-//! - `http`: the REST API (health, tools) and its error mapping.
+//! - `http`: the REST API (health, tools, jobs, SSE, console), its middleware
+//!   (auth, limits, metrics) and its error mapping.
 //! - `jobs`: background jobs, event logs and the job store.
-//! - `mcp`: the MCP server.
+//! - `mcp`: the MCP server (Streamable HTTP, legacy SSE, stdio).
 //! - `metrics`: Prometheus metric names and the recorder.
 //! - `demo`: the conductor CLI double, also the `--demo` engine.
 

@@ -1,5 +1,5 @@
 //! Who may talk to the MCP listener: `Host` and `Origin` validation for both
-//! HTTP transports, and the slot where API keys plug in.
+//! HTTP transports, and API keys.
 //!
 //! One check in front of every route, rather than rmcp's own check on `/mcp`
 //! and a second one for the legacy transport, so the two cannot disagree.
@@ -218,10 +218,10 @@ fn forbidden(reason: &str) -> Response {
     (StatusCode::FORBIDDEN, axum::Json(body)).into_response()
 }
 
-/// The API-key slot of the MCP listener. Today the gateway's MCP listener is
-/// open, as the old service's was; when the REST API's key check lands, it
-/// goes here (same keys, same `{"detail"}`-free 401 for MCP clients), and a
-/// tool's `scope` from the catalogue is what a key must grant to call it.
+/// API keys on the MCP listener: the REST API's keys, presented the same way
+/// (`Authorization: Bearer` or `X-API-Key`). The principal rides on the
+/// request so the handler can show and run only the tools of its scopes.
+/// Without configured keys the listener is open, as the old service's was.
 pub async fn authorize(
     State(state): State<AppState>,
     mut request: Request,

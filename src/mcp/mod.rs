@@ -6,7 +6,7 @@
 //! - `tools`: catalogue entries as MCP tools (schemas, annotations) and results as MCP results.
 //! - `call`: one tool call: cancellation sources, progress, the run.
 //! - `progress`: CLI output lines coalesced into progress notifications.
-//! - `guard`: `Host` / `Origin` validation (DNS rebinding) and the API-key slot.
+//! - `guard`: `Host` / `Origin` validation (DNS rebinding) and API keys.
 //! - `streamable`: the Streamable HTTP service and its dropped-connection detection.
 //! - `legacy_sse`: the HTTP+SSE transport, served on top of the same handler.
 //! - `stdio`: `conductor-gateway mcp --stdio`.
