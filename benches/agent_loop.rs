@@ -169,6 +169,7 @@ async fn bench(warmup: usize, runs_wanted: usize) {
         max_events: 10_000,
         max_bytes: 64 << 20,
         retention: Duration::from_secs(3600),
+        max_retained: 1000,
         conversation_max_messages: 40,
     }));
     let conductor = Arc::new(Conductor::new(&settings, CancellationToken::new()));

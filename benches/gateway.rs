@@ -178,6 +178,7 @@ async fn store_fanout(subscribers: usize, events: usize) {
         max_events: events + 10,
         max_bytes: 1 << 30,
         retention: Duration::from_secs(60),
+        max_retained: 10,
         conversation_max_messages: 10,
     }));
     store

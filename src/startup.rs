@@ -99,6 +99,7 @@ impl Application {
             max_events: settings.jobs.event_log_max_events,
             max_bytes: settings.jobs.event_log_max_bytes,
             retention: Duration::from_secs(settings.jobs.retention_secs),
+            max_retained: settings.jobs.max_retained_jobs,
             conversation_max_messages: settings.llm.conversation_max_messages,
         }));
         let limiter = Arc::new(Limiter::new(&settings.limits));

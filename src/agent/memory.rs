@@ -56,6 +56,7 @@ mod tests {
             max_events: 100,
             max_bytes: 1 << 20,
             retention: Duration::from_secs(60),
+            max_retained: 100,
             conversation_max_messages: 3,
         })
     }

@@ -135,6 +135,8 @@ pub struct JobSettings {
     pub event_log_max_bytes: usize,
     /// Seconds a finished job stays readable and replayable.
     pub retention_secs: u64,
+    /// Finished jobs kept at most; past it the oldest finished ones go first.
+    pub max_retained_jobs: usize,
     /// Seconds between SSE keep-alive comments.
     pub keepalive_secs: u64,
     /// Reconnection delay hint sent to SSE clients, in milliseconds.
@@ -153,6 +155,7 @@ impl Default for JobSettings {
             event_log_max_events: 10_000,
             event_log_max_bytes: 16 * 1024 * 1024,
             retention_secs: 3600,
+            max_retained_jobs: 1000,
             keepalive_secs: 15,
             retry_ms: 2000,
             execute_wait_secs: 600,

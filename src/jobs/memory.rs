@@ -25,6 +25,8 @@ pub struct MemoryLimits {
     pub max_bytes: usize,
     /// How long a finished job stays readable.
     pub retention: Duration,
+    /// Finished jobs kept at most (the oldest finished go first).
+    pub max_retained: usize,
     pub conversation_max_messages: usize,
 }
 
@@ -100,7 +102,20 @@ impl JobStore for MemoryStore {
             notify,
             finished: Mutex::new(None),
         });
-        lock(&self.jobs).insert(job.job_id, entry);
+        let mut jobs = lock(&self.jobs);
+        jobs.insert(job.job_id, entry);
+        if jobs.len() > self.limits.max_retained {
+            // Bound memory whatever the retention period: drop the oldest finished jobs.
+            let mut finished: Vec<(Instant, String)> = jobs
+                .iter()
+                .filter_map(|(id, e)| lock(&e.finished).map(|at| (at, id.clone())))
+                .collect();
+            let excess = jobs.len() - self.limits.max_retained;
+            finished.sort();
+            for (_, id) in finished.into_iter().take(excess) {
+                jobs.remove(&id);
+            }
+        }
         Ok(())
     }
 
@@ -300,6 +315,7 @@ mod tests {
             max_events,
             max_bytes: 1 << 20,
             retention: Duration::from_secs(60),
+            max_retained: 2,
             conversation_max_messages: 3,
         })
     }
@@ -389,6 +405,23 @@ mod tests {
         ));
         assert!(text.ends_with(",\"job_id\":\"j\"}\n\n"));
         assert!(!text.contains("\nevent:"));
+    }
+
+    #[tokio::test]
+    async fn the_oldest_finished_jobs_go_first_past_the_cap() {
+        let s = store(10);
+        for id in ["a", "b", "c"] {
+            s.insert(record(id)).await.unwrap();
+            s.append(id, END_OF_STREAM, json!({})).await.unwrap();
+        }
+        s.insert(record("running")).await.unwrap();
+        assert!(s.get("a").await.unwrap().is_none());
+        assert!(s.get("b").await.unwrap().is_none());
+        assert!(s.get("c").await.unwrap().is_some());
+        assert!(
+            s.get("running").await.unwrap().is_some(),
+            "running jobs are never dropped"
+        );
     }
 
     #[tokio::test]
