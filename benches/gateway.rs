@@ -473,6 +473,50 @@ async fn mcp(runs: usize) {
         ms(d),
         ms(c.saturating_sub(d))
     );
+    // The same request over raw HTTP in a session, without the rmcp client,
+    // and statelessly (revision 2026-07-28, no session hop).
+    let http = reqwest::Client::new();
+    let post = |body: Value, session: Option<String>, version: &'static str| {
+        let mut r = http
+            .post(url.clone())
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", version)
+            .json(&body);
+        if let Some(s) = session {
+            r = r.header("mcp-session-id", s);
+        }
+        r.send()
+    };
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}});
+    let r = post(init, None, "2025-11-25").await.unwrap();
+    let session = r.headers()["mcp-session-id"].to_str().unwrap().to_string();
+    let _ = r.text().await;
+    post(
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        Some(session.clone()),
+        "2025-11-25",
+    )
+    .await
+    .unwrap();
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+    let mut raw = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let body = post(list.clone(), Some(session.clone()), "2025-11-25")
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        raw.push(t.elapsed());
+        assert!(body.len() > 1000);
+    }
+    println!(
+        "MCP tools/list over raw HTTP in a session: median {} (p90 {})",
+        ms(median(raw.clone())),
+        ms(p90(raw))
+    );
     let _ = client.cancel().await;
     stop.cancel();
 }
