@@ -12,6 +12,8 @@ mod execute;
 mod health;
 #[path = "api/jobs.rs"]
 mod jobs;
+#[path = "api/openapi.rs"]
+mod openapi;
 #[path = "api/runner.rs"]
 mod runner;
 #[path = "api/security.rs"]

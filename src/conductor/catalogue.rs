@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use super::params::*;
 
 /// What a caller must be allowed to do to call a tool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// Read-only queries.

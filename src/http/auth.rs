@@ -24,7 +24,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     if req.method() == Method::OPTIONS || is_open(&path, state.settings.auth.protect_metrics) {
         return next.run(req).await;
     }
-    let token = credentials(&req, path.starts_with("/api/v1/stream/"));
+    let token = credentials(&req, path.starts_with(QUERY_TOKEN_PREFIX));
     let principal = match state.auth.authenticate(token.as_deref()) {
         Ok(p) => p,
         Err(e) => {
@@ -50,7 +50,14 @@ pub fn forbidden(why: String) -> Response {
     ApiError::new(StatusCode::FORBIDDEN, why).into_response()
 }
 
-fn is_open(path: &str, protect_metrics: bool) -> bool {
+/// Routes under this prefix (the SSE stream) also accept `?access_token=`.
+pub const QUERY_TOKEN_PREFIX: &str = "/api/v1/stream/";
+
+/// Whether `path` is served without a key. Everything outside the API is
+/// open: `/health`, `/openapi.json`, `/docs`, the console and (unless
+/// `auth.protect_metrics`) `/metrics`. The API description is public on
+/// purpose: it holds the contract's tool names and schemas, nothing secret.
+pub fn is_open(path: &str, protect_metrics: bool) -> bool {
     let api = path == "/execute" || path.starts_with("/api/");
     let metrics = path == "/metrics";
     !(api || (metrics && protect_metrics))
@@ -122,6 +129,8 @@ mod tests {
             Some(Scope::Read)
         );
         assert!(is_open("/health", true));
+        assert!(is_open("/openapi.json", true));
+        assert!(is_open("/docs", true));
         assert!(is_open("/metrics", false));
         assert!(!is_open("/metrics", true));
         assert!(!is_open("/api/v1/stream/x", false));

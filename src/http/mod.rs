@@ -11,6 +11,7 @@
 //! - `auth`: API keys and scopes per route.
 //! - `limits`: per-client rate limit and open-stream cap.
 //! - `observe`: request metrics and `/metrics`.
+//! - `openapi`: `/openapi.json` (OpenAPI 3.1 from the code) and the offline `/docs` page.
 //! - `serve`: the accept loop (header-read timeout, graceful shutdown).
 
 pub mod auth;
@@ -22,6 +23,7 @@ mod health;
 pub mod jobs;
 pub mod limits;
 mod observe;
+pub mod openapi;
 pub mod serve;
 pub mod stream;
 pub mod tools;
@@ -57,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/jobs/{job_id}/cancel", post(jobs::cancel))
         .route("/metrics", get(observe::metrics))
         .merge(console::router())
+        .merge(openapi::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

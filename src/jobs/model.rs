@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// A job's state. `queued` → `running` → exactly one terminal state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
     /// Accepted, waiting for a free run slot.
@@ -55,8 +55,9 @@ impl JobState {
 }
 
 /// What a job knows about itself.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct JobRecord {
+    /// `job_<uuid4>`.
     pub job_id: String,
     pub state: JobState,
     /// The command as the user wrote it (or `tool:<name>`).
@@ -65,10 +66,15 @@ pub struct JobRecord {
     pub kind: String,
     /// The payload's `metadata`, kept as sent.
     pub metadata: Value,
+    /// Unix time in seconds.
     pub created_at: f64,
+    /// Unix time in seconds; `null` while queued.
     pub started_at: Option<f64>,
+    /// Unix time in seconds; `null` until the job ends.
     pub finished_at: Option<f64>,
+    /// The final text of a succeeded job.
     pub result: Option<String>,
+    /// Why the job failed, timed out or was cancelled.
     pub error: Option<String>,
     /// Sequence number of the last event so far.
     pub last_event_id: u64,
