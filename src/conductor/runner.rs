@@ -30,6 +30,8 @@ pub struct RunnerConfig {
     /// Working directory (the Conductor project folder).
     pub cwd: Option<PathBuf>,
     pub env: BTreeMap<String, String>,
+    /// Inherited variables removed before the CLI starts (the gateway's own secrets).
+    pub env_remove: Vec<String>,
     pub output_limit: usize,
     pub kill_grace: Duration,
     pub max_concurrent: usize,
@@ -198,6 +200,9 @@ impl Runner {
     ) -> RunResult {
         let program = resolve_program(&argv[0], self.config.cwd.as_ref());
         let mut cmd = Command::new(&program);
+        for name in &self.config.env_remove {
+            cmd.env_remove(name);
+        }
         cmd.args(&argv[1..])
             .envs(&self.config.env)
             .stdin(Stdio::null())

@@ -64,6 +64,7 @@ impl Conductor {
                 command: settings.cli_command(),
                 cwd: c.project_path.clone(),
                 env: c.env.clone(),
+                env_remove: crate::config::gateway_secret_env(),
                 output_limit: c.output_limit_bytes,
                 kill_grace: Duration::from_millis(c.kill_grace_ms),
                 max_concurrent: c.max_concurrent,

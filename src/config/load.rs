@@ -159,3 +159,17 @@ fn sources_of(key: &str, path: &Path) -> String {
     ));
     names.join(" or ")
 }
+
+/// Names of the gateway's own secret-bearing environment variables, which a
+/// child process (the conductor CLI) must not inherit.
+pub fn gateway_secret_env() -> Vec<String> {
+    let mut names: Vec<String> = ["OPENAI_API_KEY", "GATEWAY_API_KEYS"]
+        .map(String::from)
+        .to_vec();
+    names.extend(
+        std::env::vars_os()
+            .filter_map(|(k, _)| k.into_string().ok())
+            .filter(|k| k.starts_with(NESTED_PREFIX)),
+    );
+    names
+}

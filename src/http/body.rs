@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use serde_json::Value;
 
 use super::error::ApiError;
@@ -15,6 +15,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        refuse_cross_site_form(&req)?;
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::too_large(
@@ -31,4 +32,39 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             .map(JsonBody)
             .map_err(|e| ApiError::unprocessable(format!("request body is not valid JSON: {e}")))
     }
+}
+
+/// A browser sends a cross-site POST without asking first (no CORS preflight)
+/// only when its content type is one of the form types below; since the body
+/// is read as JSON whatever its type, such a request could start jobs from any
+/// web page a user visits. Requests that carry an `Origin` (browsers) with a
+/// form type are refused; tools such as curl send no `Origin` and keep working.
+fn refuse_cross_site_form(req: &Request) -> Result<(), ApiError> {
+    if !req.headers().contains_key(header::ORIGIN) {
+        return Ok(());
+    }
+    let kind = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    if matches!(
+        kind.as_str(),
+        "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data"
+    ) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "send the body as application/json (a browser request with Content-Type {kind} is refused)"
+            ),
+        ));
+    }
+    Ok(())
 }

@@ -386,3 +386,45 @@ async fn slow_header_clients_are_disconnected() {
         "the server closes a connection whose headers never finish"
     );
 }
+
+#[tokio::test]
+async fn cross_site_form_posts_are_refused_but_json_and_curl_work() {
+    let app = spawn_app().await;
+    let form = app
+        .client
+        .post(app.url("/api/v1/stream-execute"))
+        .header("Origin", "https://evil.example")
+        .header("Content-Type", "text/plain")
+        .body(r#"{"input": "/list"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 415);
+    let body: Value = form.json().await.unwrap();
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("application/json"),
+        "{body}"
+    );
+    let curl_like = app
+        .client
+        .post(app.url("/execute"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(r#"{"input": "/list"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(curl_like.status(), 200, "no Origin: not a browser");
+    let json_from_browser = app
+        .client
+        .post(app.url("/execute"))
+        .header("Origin", "https://app.example")
+        .json(&json!({"input": "/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_from_browser.status(), 200);
+    assert_eq!(app.invocations().len(), 2);
+}
