@@ -124,6 +124,7 @@ async fn new_context(store: &Arc<MemoryStore>, conductor: &Arc<Conductor>) -> Jo
         store: store.clone(),
         conductor: conductor.clone(),
         scopes: conductor_gateway::auth::Scopes::ALL,
+        owner: Arc::from("anonymous"),
     }
 }
 
@@ -218,6 +219,7 @@ async fn bench(warmup: usize, runs_wanted: usize) {
                 .call(
                     "set_environment",
                     json!({"environment": "bench"}),
+                    &conductor_gateway::conductor::toolbox::EnvKey::principal("anonymous"),
                     None,
                     CancellationToken::new(),
                 )

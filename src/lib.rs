@@ -10,7 +10,8 @@
 //! - `telemetry`: logging setup.
 //! - `startup`: `Application` — bind, build state, run until stopped, graceful shutdown.
 //! - `state`: `AppState`, the handles every surface shares.
-//! - `conductor`: the sandboxed CLI runner and the 13-tool catalogue.
+//! - `tools`: the 13 tools, each declared once as a type (parameters, argv, output, scope, alias).
+//! - `conductor`: the sandboxed CLI runner and the execution of tool calls.
 //! - `http`: the REST API (health, tools, jobs, SSE, console), its middleware
 //!   (auth, limits, metrics) and its error mapping.
 //! - `jobs`: background jobs, event logs and the job store.
@@ -31,3 +32,4 @@ pub mod metrics;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod tools;

@@ -59,7 +59,7 @@ fn config_check(path: Option<&std::path::Path>) -> anyhow::Result<()> {
 
 fn serve_http(args: ServeArgs) -> anyhow::Result<()> {
     let (settings, source) = config::load(args.config.as_deref())?;
-    conductor_gateway::telemetry::init(settings.server.log_format);
+    let _logs = conductor_gateway::telemetry::init(settings.server.log_format, config::no_color());
     tracing::info!(config = %source.path.display(), found = source.file_found, "configuration loaded");
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {

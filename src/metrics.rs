@@ -9,8 +9,8 @@ use std::time::Duration;
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::conductor::Outcome;
 use crate::jobs::JobState;
+use crate::tools::Outcome;
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 

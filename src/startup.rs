@@ -200,14 +200,22 @@ impl Application {
             ))
         });
 
+        // `biased`: when a stop request and the end of the HTTP task are ready
+        // together (the listener drains at once on stop), the stop wins, and
+        // an HTTP task that ended because of the stop is a shutdown, not an error.
+        let mut http_done = false;
         tokio::select! {
+            biased;
             _ = stopping.cancelled() => {}
             result = &mut http => {
-                // The HTTP server ended by itself: that is an error, not a shutdown.
-                stopping.cancel();
-                state.cancel_all.cancel();
-                result?;
-                anyhow::bail!("the HTTP server stopped unexpectedly");
+                http_done = true;
+                if !stopping.is_cancelled() {
+                    // The HTTP server ended by itself: that is an error, not a shutdown.
+                    stopping.cancel();
+                    state.cancel_all.cancel();
+                    result?;
+                    anyhow::bail!("the HTTP server stopped unexpectedly");
+                }
             }
         }
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
@@ -218,7 +226,9 @@ impl Application {
         state.tracker.close();
         let drained = async {
             state.tracker.wait().await;
-            let _ = (&mut http).await;
+            if !http_done {
+                let _ = (&mut http).await;
+            }
             if let Some(mcp) = mcp.as_mut() {
                 let _ = mcp.await;
             }

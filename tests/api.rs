@@ -18,6 +18,8 @@ mod openapi;
 mod runner;
 #[path = "api/security.rs"]
 mod security;
+#[path = "api/shutdown.rs"]
+mod shutdown;
 #[path = "api/stream.rs"]
 mod stream;
 #[path = "api/tools.rs"]

@@ -1,5 +1,5 @@
-//! Property tests of argument validation (`conductor::call::prepare` and
-//! `conductor::validate`), against models written independently of the code:
+//! Property tests of argument validation (`tools::prepare` and
+//! `tools::validate`), against models written independently of the code:
 //!
 //! - no text a caller supplies ever becomes an argv element of its own: the
 //!   whole argument vector of an agent run is exactly what a model of the CLI
@@ -18,9 +18,8 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use conductor_gateway::conductor::call::{Limits, prepare};
-use conductor_gateway::conductor::validate;
-use conductor_gateway::conductor::{EnvContext, Prepared};
+use conductor_gateway::tools::validate;
+use conductor_gateway::tools::{Action as Prepared, EnvContext, Limits, Local, prepare};
 use proptest::prelude::*;
 use regex::Regex;
 use serde_json::{Value, json};
@@ -165,7 +164,8 @@ proptest! {
             // No first message: nothing runs, the session is only described.
             prop_assert_eq!(result.is_ok(), agent_ok && timeout_ok, "{:?}", result);
             if let Ok(prepared) = result {
-                prop_assert!(matches!(prepared, Prepared::Describe(_)));
+                let ready = matches!(prepared, Prepared::Local(Local::SessionReady { .. }));
+                prop_assert!(ready);
             }
             return Ok(());
         }
@@ -205,7 +205,7 @@ proptest! {
                 prop_assert!(argv_shape::check_argv(&argv, None).is_ok());
             }
             (Ok(prepared), None) => {
-                prop_assert_eq!(prepared, Prepared::ClearHistory { agent_id: value.clone() });
+                prop_assert_eq!(prepared, Prepared::Local(Local::ClearHistory { agent_id: value.clone() }));
             }
             (Err(_), _) => {}
         }
@@ -265,7 +265,7 @@ proptest! {
     }
 
     /// Timeouts: 1..=max; input texts: non-blank, no NUL, at most the limit
-    /// (413 rather than 422 only for size); labels: 1–256 bytes, no controls.
+    /// (413 rather than 422 only for size); labels: 1–256 bytes, no controls, no format characters (`\p{Cf}`).
     #[test]
     fn numeric_and_text_limits_are_exact(
         timeout in prop_oneof![0u64..3, (MAX_TIMEOUT - 2)..(MAX_TIMEOUT + 3), any::<u64>()],
@@ -281,9 +281,11 @@ proptest! {
             let only_size = !text.trim().is_empty() && !text.contains('\0');
             prop_assert_eq!(e.too_large, only_size, "{:?}", e);
         }
+        let format = regex::Regex::new(r"\p{Cf}").unwrap();
         let label_ok = !text.trim().is_empty()
             && text.len() <= 256
-            && !text.chars().any(char::is_control);
+            && !text.chars().any(char::is_control)
+            && !format.is_match(&text);
         prop_assert_eq!(validate::label("environment", &text).is_ok(), label_ok);
     }
 }
@@ -323,8 +325,8 @@ fn unknown_fields_are_refused() {
 /// refuse the unknown tool before anything runs.
 #[test]
 fn fuzz_regression_space_after_the_slash() {
-    use conductor_gateway::conductor::catalogue;
     use conductor_gateway::jobs::slash::{Slash, parse};
+    use conductor_gateway::tools as catalogue;
 
     let Ok(Slash::Tool { name, .. }) = parse("/\ttool \ngetot/-") else {
         panic!("/<tab>tool parses as /tool");

@@ -4,7 +4,7 @@
 
 #![no_main]
 
-use conductor_gateway::conductor::catalogue;
+use conductor_gateway::tools as catalogue;
 use conductor_gateway::jobs::slash::{Slash, parse};
 use libfuzzer_sys::fuzz_target;
 

@@ -1,4 +1,4 @@
-//! Fuzzes `conductor::call::prepare`, the validation between a caller's JSON
+//! Fuzzes `tools::prepare`, the validation between a caller's JSON
 //! arguments and the CLI's argument vector, for every catalogue tool. Field
 //! names come mostly from the tools' real parameters so the fuzzer gets past
 //! the schema into the checks. Beyond "never panics": every argv it accepts
@@ -16,8 +16,8 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use arbitrary::Arbitrary;
-use conductor_gateway::conductor::call::{Limits, prepare};
-use conductor_gateway::conductor::{EnvContext, Prepared, catalogue};
+use conductor_gateway::tools::{Limits, prepare};
+use conductor_gateway::tools::{self as catalogue, Action as Prepared, EnvContext};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
 
@@ -137,7 +137,7 @@ struct Input {
 }
 
 fuzz_target!(|input: Input| {
-    let tools = catalogue::tools();
+    let tools = catalogue::all();
     let tool = &tools[usize::from(input.tool) % tools.len()];
     let mut args = Map::new();
     for (key, val) in input.fields {

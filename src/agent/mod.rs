@@ -27,9 +27,9 @@ pub use llm::LlmError;
 pub use run::{LlmAgent, RunError};
 pub use tools::{SchemaError, function_definitions};
 
-use crate::conductor::catalogue;
 use crate::config::Settings;
 use crate::jobs::Agent;
+use crate::tools as catalogue;
 
 /// The agent for plain-text commands: `None` when no API key is configured.
 /// Fails when a catalogue tool cannot be offered to the model or the LLM
@@ -39,7 +39,7 @@ pub fn build(settings: &Settings) -> anyhow::Result<Option<Arc<dyn Agent>>> {
     let Some(key) = settings.llm.api_key.clone() else {
         return Ok(None);
     };
-    let tools = catalogue::tools();
+    let tools = catalogue::all();
     let functions = function_definitions(tools)
         .context("the tool catalogue does not fit OpenAI function calling")?;
     let client = llm::LlmClient::new(&settings.llm, key).context("setting up the LLM client")?;

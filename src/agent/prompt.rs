@@ -1,7 +1,7 @@
 //! The system prompt: what the gateway is, what its tools do, and how the
 //! model should use them.
 
-use crate::conductor::ToolDef;
+use crate::tools::ToolDef;
 
 const INTRO: &str = "You are the assistant of conductor-gateway, the service in front of a \
 Conductor project. Conductor is a command-line tool that keeps a set of AI agents (each with \
@@ -37,12 +37,12 @@ pub fn system_prompt(tools: &[ToolDef]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conductor::catalogue;
+    use crate::tools as catalogue;
 
     #[test]
     fn names_every_tool() {
-        let prompt = system_prompt(catalogue::tools());
-        for tool in catalogue::tools() {
+        let prompt = system_prompt(catalogue::all());
+        for tool in catalogue::all() {
             assert!(prompt.contains(tool.name), "{}", tool.name);
         }
     }

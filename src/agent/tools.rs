@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value, json};
 
-use crate::conductor::ToolDef;
+use crate::tools::ToolDef;
 
 /// OpenAI's limits on a request's function list.
 const MAX_FUNCTIONS: usize = 128;
@@ -191,10 +191,10 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::conductor::catalogue;
+    use crate::tools as catalogue;
 
     fn tool(name: &'static str, schema: Value) -> ToolDef {
-        let mut t = catalogue::tools()[0].clone();
+        let mut t = catalogue::all()[0].clone();
         t.name = name;
         t.input_schema = Arc::new(schema.as_object().unwrap().clone());
         t
@@ -206,7 +206,7 @@ mod tests {
 
     #[test]
     fn the_catalogue_passes_and_yields_thirteen_functions() {
-        let defs = function_definitions(catalogue::tools()).unwrap();
+        let defs = function_definitions(catalogue::all()).unwrap();
         assert_eq!(defs.len(), 13);
         for d in &defs {
             assert_eq!(d["type"], "function");

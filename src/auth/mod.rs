@@ -7,8 +7,31 @@
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-pub use crate::conductor::Scope;
 use crate::config::AuthSettings;
+
+/// What a caller must be allowed to do.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Read-only queries.
+    Read,
+    /// Runs agents.
+    Run,
+    /// Changes or copies stored agents.
+    Admin,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Run => "run",
+            Scope::Admin => "admin",
+        }
+    }
+}
 
 /// A set of scopes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -4,28 +4,32 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{Value, json};
+use serde_json::Value;
+
+use crate::tools::outputs::{HistoryCleared, SystemConfigRead};
 
 /// The project's `config.yaml`, parsed and as text.
-pub async fn system_config(project: Option<&Path>) -> Result<Value, String> {
+pub async fn system_config(project: Option<&Path>) -> Result<SystemConfigRead, String> {
     let project =
         project.ok_or("no conductor project folder is configured (conductor.project_path)")?;
     let path = project.join("config.yaml");
     let raw = tokio::fs::read_to_string(&path)
         .await
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let parsed: Value = serde_yaml::from_str(&raw)
+    let config: Value = serde_yaml::from_str(&raw)
         .map_err(|e| format!("{} is not valid YAML: {e}", path.display()))?;
-    Ok(json!({
-        "status": "success",
-        "path": path.to_string_lossy(),
-        "config": parsed,
-        "raw": raw,
-    }))
+    Ok(SystemConfigRead {
+        path: path.to_string_lossy().into_owned(),
+        config,
+        raw,
+    })
 }
 
 /// Empties `<storage.path>/agents/<agent_id>/history.log`; says how many turns went.
-pub async fn clear_history(project: Option<&Path>, agent_id: &str) -> Result<Value, String> {
+pub async fn clear_history(
+    project: Option<&Path>,
+    agent_id: &str,
+) -> Result<HistoryCleared, String> {
     let project =
         project.ok_or("no conductor project folder is configured (conductor.project_path)")?;
     let workspace = storage_path(project).await?;
@@ -50,12 +54,11 @@ pub async fn clear_history(project: Option<&Path>, agent_id: &str) -> Result<Val
             .await
             .map_err(|e| format!("cannot empty {}: {e}", history.display()))?;
     }
-    Ok(json!({
-        "status": "success",
-        "agent_id": agent_id,
-        "cleared_entries": cleared,
-        "message": format!("history of {agent_id} cleared ({cleared} entries removed)"),
-    }))
+    Ok(HistoryCleared {
+        agent_id: agent_id.to_string(),
+        cleared_entries: cleared,
+        message: format!("history of {agent_id} cleared ({cleared} entries removed)"),
+    })
 }
 
 /// Where the project keeps its agents; only filesystem storage can be cleared here.

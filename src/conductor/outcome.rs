@@ -4,44 +4,7 @@
 //! the JSON result line of `--output json`, a `❌ Erro:` answer, or a `❌`
 //! line outside the answer block.
 
-use serde::Serialize;
-
-/// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// The CLI did what was asked.
-    Ok,
-    /// The CLI reported a failure in its output (it still exited 0).
-    CliError,
-    /// The CLI exited with a non-zero code.
-    NonzeroExit,
-    /// The gateway's deadline passed; the process group was killed.
-    Timeout,
-    /// The run was cancelled; the process group was killed.
-    Cancelled,
-    /// Output exceeded the cap; the process group was killed.
-    OutputLimit,
-    /// The process could not be started.
-    SpawnFailed,
-    /// No CLI at the configured path.
-    NotFound,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Ok => "ok",
-            Outcome::CliError => "cli_error",
-            Outcome::NonzeroExit => "nonzero_exit",
-            Outcome::Timeout => "timeout",
-            Outcome::Cancelled => "cancelled",
-            Outcome::OutputLimit => "output_limit",
-            Outcome::SpawnFailed => "spawn_failed",
-            Outcome::NotFound => "not_found",
-        }
-    }
-}
+pub use crate::tools::Outcome;
 
 const ANSWER_HEADER: &str = "🤖 Resposta:";
 const RULE: &str = "==================================================";

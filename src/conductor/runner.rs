@@ -14,13 +14,13 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
-use serde::Serialize;
 use tokio::process::Command;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use super::outcome::{Outcome, classify};
+use super::outcome::classify;
 use super::output::{Budget, OutputSink, StreamKind, collect};
+use crate::tools::{Outcome, RunResult};
 
 /// How the runner starts the CLI.
 #[derive(Debug, Clone)]
@@ -29,9 +29,8 @@ pub struct RunnerConfig {
     pub command: Option<Vec<String>>,
     /// Working directory (the Conductor project folder).
     pub cwd: Option<PathBuf>,
+    /// The CLI's whole environment: nothing else is inherited (`config::child_env`).
     pub env: BTreeMap<String, String>,
-    /// Inherited variables removed before the CLI starts (the gateway's own secrets).
-    pub env_remove: Vec<String>,
     pub output_limit: usize,
     pub kill_grace: Duration,
     pub max_concurrent: usize,
@@ -45,47 +44,6 @@ pub struct RunRequest {
     pub deadline: Duration,
     pub output: Option<OutputSink>,
     pub cancel: CancellationToken,
-}
-
-/// The structured result of a run.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct RunResult {
-    /// `success` when the outcome is `ok`, else `error`.
-    pub status: &'static str,
-    pub outcome: Outcome,
-    pub stdout: String,
-    pub stderr: String,
-    /// Exit code; 124 on timeout, -1 when the process was killed or never started.
-    pub returncode: i32,
-    pub duration_ms: u64,
-    pub truncated: bool,
-    pub timed_out: bool,
-    /// The argument vector that ran.
-    pub command: Vec<String>,
-    /// Why the run failed, in words, when it did.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-impl RunResult {
-    pub fn ok(&self) -> bool {
-        self.outcome == Outcome::Ok
-    }
-
-    fn failed(command: Vec<String>, outcome: Outcome, error: String, started: Instant) -> Self {
-        Self {
-            status: "error",
-            outcome,
-            stdout: String::new(),
-            stderr: String::new(),
-            returncode: -1,
-            duration_ms: started.elapsed().as_millis() as u64,
-            truncated: false,
-            timed_out: false,
-            command,
-            error: Some(error),
-        }
-    }
 }
 
 /// Nothing ran: every slot and every queue place is taken.
@@ -157,7 +115,7 @@ impl Runner {
                 req.args,
                 Outcome::NotFound,
                 "no conductor CLI is configured".into(),
-                started,
+                elapsed_ms(started),
             ));
         };
         let mut argv = base;
@@ -177,10 +135,10 @@ impl Runner {
                 tokio::select! {
                     permit = self.slots.clone().acquire_owned() => match permit {
                         Ok(p) => p,
-                        Err(_) => return Ok(RunResult::failed(argv, Outcome::Cancelled, "the gateway is shutting down".into(), started)),
+                        Err(_) => return Ok(RunResult::failed(argv, Outcome::Cancelled, "the gateway is shutting down".into(), elapsed_ms(started))),
                     },
                     _ = req.cancel.cancelled() => {
-                        return Ok(RunResult::failed(argv, Outcome::Cancelled, "cancelled while waiting for a free CLI slot".into(), started));
+                        return Ok(RunResult::failed(argv, Outcome::Cancelled, "cancelled while waiting for a free CLI slot".into(), elapsed_ms(started)));
                     }
                 }
             }
@@ -200,10 +158,8 @@ impl Runner {
     ) -> RunResult {
         let program = resolve_program(&argv[0], self.config.cwd.as_ref());
         let mut cmd = Command::new(&program);
-        for name in &self.config.env_remove {
-            cmd.env_remove(name);
-        }
         cmd.args(&argv[1..])
+            .env_clear()
             .envs(&self.config.env)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -230,7 +186,7 @@ impl Runner {
                     ),
                 };
                 tracing::warn!(program = %program.display(), error = %e, "conductor CLI did not start");
-                return RunResult::failed(argv, outcome, why, started);
+                return RunResult::failed(argv, outcome, why, elapsed_ms(started));
             }
         };
         let pgid = child.id().map(|pid| Pid::from_raw(pid as i32));
@@ -336,6 +292,10 @@ impl Runner {
         tracing::debug!(outcome = ?result.outcome, returncode, duration_ms = result.duration_ms, "conductor run finished");
         result
     }
+}
+
+fn elapsed_ms(started: Instant) -> u64 {
+    started.elapsed().as_millis() as u64
 }
 
 /// Relative program names resolve against the working directory, as a user reading the config expects.

@@ -1,22 +1,24 @@
 //! Running catalogue tools: validation, the CLI run or local action, and the
 //! result in both the old service's text shape and a structured shape.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::RwLock;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::call::{EnvContext, Limits, Prepared, prepare};
-use super::catalogue::{self, TextStyle, ToolDef};
 use super::local;
-use super::outcome::{Outcome, answer};
+use super::outcome::answer;
 use super::output::OutputSink;
-use super::runner::{Busy, RunRequest, RunResult, Runner, RunnerConfig};
-use super::validate::ArgError;
+use super::runner::{Busy, RunRequest, Runner, RunnerConfig};
 use crate::config::Settings;
+use crate::tools::outputs::{Envelope, EnvironmentSet, SessionReady, SessionStart};
+use crate::tools::{
+    self, Action, ArgError, EnvContext, Limits, Local, Outcome, RunResult, TextStyle, ToolDef,
+};
 
 /// Why a tool call did not produce a result.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +39,7 @@ pub struct ToolResult {
     pub text: String,
     /// The text a person wants: an agent's answer, the CLI's output, or a message.
     pub readable: String,
-    /// The structured result (the run, or the local action's object).
+    /// The structured result (the run, or the local answer's object).
     pub structured: Value,
     pub is_error: bool,
     /// Why it failed, in words.
@@ -47,13 +49,69 @@ pub struct ToolResult {
     pub outcome: Option<Outcome>,
 }
 
+/// Whose `set_environment` a call reads and writes: an API key's principal,
+/// or one MCP session of it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EnvKey(Arc<str>);
+
+impl EnvKey {
+    pub fn principal(name: &str) -> Self {
+        Self(Arc::from(name))
+    }
+
+    /// One MCP session of `principal`; it starts from the principal's environment.
+    pub fn session(principal: &str, session: &str) -> Self {
+        Self(Arc::from(format!("{principal}\u{0}{session}")))
+    }
+
+    fn parent(&self) -> Option<EnvKey> {
+        self.0
+            .split_once('\u{0}')
+            .map(|(principal, _)| EnvKey::principal(principal))
+    }
+}
+
+/// Environments set so far, bounded: past the cap the oldest setting goes.
+#[derive(Debug, Default)]
+struct Environments {
+    next: u64,
+    by_key: HashMap<EnvKey, (u64, EnvContext)>,
+}
+
+const MAX_ENVIRONMENTS: usize = 10_000;
+
+impl Environments {
+    fn get(&self, key: &EnvKey) -> EnvContext {
+        self.by_key
+            .get(key)
+            .or_else(|| key.parent().and_then(|p| self.by_key.get(&p)))
+            .map(|(_, ctx)| ctx.clone())
+            .unwrap_or_default()
+    }
+
+    fn set(&mut self, key: EnvKey, ctx: EnvContext) {
+        if self.by_key.len() >= MAX_ENVIRONMENTS
+            && !self.by_key.contains_key(&key)
+            && let Some(oldest) = self
+                .by_key
+                .iter()
+                .min_by_key(|(_, (seq, _))| *seq)
+                .map(|(k, _)| k.clone())
+        {
+            self.by_key.remove(&oldest);
+        }
+        self.next += 1;
+        self.by_key.insert(key, (self.next, ctx));
+    }
+}
+
 /// The tool catalogue bound to a runner and the project.
 #[derive(Debug)]
 pub struct Conductor {
     runner: Runner,
     limits: Limits,
     project: Option<PathBuf>,
-    context: RwLock<EnvContext>,
+    environments: Mutex<Environments>,
 }
 
 impl Conductor {
@@ -63,8 +121,7 @@ impl Conductor {
             RunnerConfig {
                 command: settings.cli_command(),
                 cwd: c.project_path.clone(),
-                env: c.env.clone(),
-                env_remove: crate::config::gateway_secret_env(),
+                env: crate::config::child_env(settings),
                 output_limit: c.output_limit_bytes,
                 kill_grace: Duration::from_millis(c.kill_grace_ms),
                 max_concurrent: c.max_concurrent,
@@ -86,7 +143,7 @@ impl Conductor {
                 files_root,
             },
             project: c.project_path.clone(),
-            context: RwLock::new(EnvContext::default()),
+            environments: Mutex::default(),
         }
     }
 
@@ -95,7 +152,17 @@ impl Conductor {
     }
 
     pub fn tools(&self) -> &'static [ToolDef] {
-        catalogue::tools()
+        tools::all()
+    }
+
+    /// The environment `key`'s agent runs pass to the CLI.
+    pub fn environment(&self, key: &EnvKey) -> EnvContext {
+        lock(&self.environments).get(key)
+    }
+
+    /// Drops what an ended MCP session set.
+    pub fn forget_environment(&self, key: &EnvKey) {
+        lock(&self.environments).by_key.remove(key);
     }
 
     /// Validates a call without running it.
@@ -103,10 +170,11 @@ impl Conductor {
         &self,
         name: &str,
         args: Value,
-    ) -> Result<(&'static ToolDef, Prepared), ToolError> {
-        let tool = catalogue::find(name).ok_or_else(|| ToolError::UnknownTool(name.to_string()))?;
-        let ctx = self.context.read().map(|c| c.clone()).unwrap_or_default();
-        Ok((tool, prepare(name, args, &self.limits, &ctx)?))
+        env: &EnvKey,
+    ) -> Result<(&'static ToolDef, Action), ToolError> {
+        let tool = tools::find(name).ok_or_else(|| ToolError::UnknownTool(name.to_string()))?;
+        let ctx = self.environment(env);
+        Ok((tool, tool.prepare(args, &self.limits, &ctx)?))
     }
 
     /// Validates and runs a call. Output lines go to `output` as they arrive.
@@ -114,23 +182,25 @@ impl Conductor {
         &self,
         name: &str,
         args: Value,
+        env: &EnvKey,
         output: Option<OutputSink>,
         cancel: CancellationToken,
     ) -> Result<ToolResult, ToolError> {
-        let (tool, prepared) = self.prepare(name, args)?;
-        Ok(self.execute(tool, prepared, output, cancel).await?)
+        let (tool, action) = self.prepare(name, args, env)?;
+        Ok(self.execute(tool, action, env, output, cancel).await?)
     }
 
     /// Runs a prepared call.
     pub async fn execute(
         &self,
         tool: &'static ToolDef,
-        prepared: Prepared,
+        action: Action,
+        env: &EnvKey,
         output: Option<OutputSink>,
         cancel: CancellationToken,
     ) -> Result<ToolResult, Busy> {
-        let local = match prepared {
-            Prepared::Cli { args, deadline } => {
+        let local = match action {
+            Action::Cli { args, deadline } => {
                 let run = self
                     .runner
                     .run(RunRequest {
@@ -142,49 +212,107 @@ impl Conductor {
                     .await?;
                 return Ok(from_run(tool, run));
             }
-            Prepared::Describe(value) => Ok(value),
-            Prepared::SetEnvironment(ctx) => {
-                if let Ok(mut current) = self.context.write() {
-                    *current = ctx.clone();
-                }
-                Ok(json!({
-                    "status": "success",
-                    "environment": ctx.environment,
-                    "project": ctx.project,
-                    "message": "later agent runs pass this environment and project to the conductor",
-                }))
-            }
-            Prepared::GetSystemConfig => local::system_config(self.project.as_deref()).await,
-            Prepared::ClearHistory { agent_id } => {
-                local::clear_history(self.project.as_deref(), &agent_id).await
-            }
+            Action::Local(local) => local,
         };
         Ok(match local {
-            Ok(value) => ToolResult {
+            Local::SessionReady { agent_id } => {
+                let message = format!(
+                    "Session with {agent_id} is ready. Nothing was run: send each message with execute_agent_contextual (agent_id {agent_id}); the agent keeps its history between turns."
+                );
+                let ready = SessionStart::Ready(SessionReady {
+                    agent_id,
+                    message: message.clone(),
+                });
+                from_local(tool, Ok((ready, message)))
+            }
+            Local::SetEnvironment(ctx) => {
+                lock(&self.environments).set(env.clone(), ctx.clone());
+                let message =
+                    "your later agent runs pass this environment and project to the conductor";
+                let set = EnvironmentSet {
+                    environment: ctx.environment,
+                    project: ctx.project,
+                    message: message.into(),
+                };
+                from_local(tool, Ok((set, message.to_string())))
+            }
+            Local::GetSystemConfig => {
+                let read = local::system_config(self.project.as_deref()).await;
+                from_local(
+                    tool,
+                    read.map(|config| {
+                        let text = config.raw.clone();
+                        (config, text)
+                    }),
+                )
+            }
+            Local::ClearHistory { agent_id } => {
+                let cleared = local::clear_history(self.project.as_deref(), &agent_id).await;
+                from_local(
+                    tool,
+                    cleared.map(|done| {
+                        let message = done.message.clone();
+                        (done, message)
+                    }),
+                )
+            }
+        })
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A local answer (its output and message) as a result in the tool's text shape.
+fn from_local<T: Serialize>(
+    tool: &'static ToolDef,
+    answer: Result<(T, String), String>,
+) -> ToolResult {
+    match answer {
+        Ok((output, message)) => {
+            let structured = serde_json::to_value(Envelope {
+                status: "success",
+                stdout: message.clone(),
+                stderr: String::new(),
+                returncode: 0,
+                output,
+            })
+            .unwrap_or(Value::Null);
+            ToolResult {
                 tool: tool.name,
-                readable: value["message"]
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| serde_json::to_string_pretty(&value).unwrap_or_default()),
-                text: value.to_string(),
-                structured: value,
+                text: match tool.text_style {
+                    TextStyle::Plain => message.clone(),
+                    TextStyle::Object => structured.to_string(),
+                },
+                readable: message,
+                structured,
                 is_error: false,
                 error: None,
                 outcome: None,
-            },
-            Err(reason) => {
-                let value = json!({"status": "error", "error": reason});
-                ToolResult {
-                    tool: tool.name,
-                    readable: format!("❌ {reason}"),
-                    text: value.to_string(),
-                    structured: value,
-                    is_error: true,
-                    error: Some(reason),
-                    outcome: None,
-                }
             }
-        })
+        }
+        Err(reason) => {
+            let structured = json!({
+                "status": "error",
+                "stdout": "",
+                "stderr": reason,
+                "returncode": 1,
+                "error": reason,
+            });
+            ToolResult {
+                tool: tool.name,
+                text: match tool.text_style {
+                    TextStyle::Plain => format!("❌ {reason}"),
+                    TextStyle::Object => structured.to_string(),
+                },
+                readable: format!("❌ {reason}"),
+                structured,
+                is_error: true,
+                error: Some(reason),
+                outcome: None,
+            }
+        }
     }
 }
 

@@ -160,16 +160,32 @@ fn sources_of(key: &str, path: &Path) -> String {
     names.join(" or ")
 }
 
-/// Names of the gateway's own secret-bearing environment variables, which a
-/// child process (the conductor CLI) must not inherit.
-pub fn gateway_secret_env() -> Vec<String> {
-    let mut names: Vec<String> = ["OPENAI_API_KEY", "GATEWAY_API_KEYS"]
-        .map(String::from)
-        .to_vec();
-    names.extend(
-        std::env::vars_os()
-            .filter_map(|(k, _)| k.into_string().ok())
-            .filter(|k| k.starts_with(NESTED_PREFIX)),
-    );
-    names
+/// Variables a child process inherits from the gateway whatever the
+/// configuration says: what a program needs to find its tools, its home and
+/// its locale. Everything else (the gateway's keys, tokens, cloud
+/// credentials) stays out unless `conductor.pass_env` names it.
+const CHILD_ENV: &[&str] = &[
+    "PATH", "HOME", "LANG", "TERM", "TZ", "USER", "LOGNAME", "TMPDIR",
+];
+
+/// The conductor CLI's environment: the allow-list above and `LC_*`, the
+/// names in `conductor.pass_env`, then `conductor.env` (which wins). Names
+/// are matched exactly (environment names are case-sensitive), so
+/// `gateway_llm__api_key` is not `PATH`'s cousin: it is simply not passed.
+pub fn child_env(settings: &Settings) -> std::collections::BTreeMap<String, String> {
+    let pass = &settings.conductor.pass_env;
+    let mut env: std::collections::BTreeMap<String, String> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .filter(|(k, _)| {
+            CHILD_ENV.contains(&k.as_str()) || k.starts_with("LC_") || pass.iter().any(|p| p == k)
+        })
+        .collect();
+    env.extend(settings.conductor.env.clone());
+    env
+}
+
+/// Whether `NO_COLOR` asks for output without colours (set and not empty, as
+/// no-color.org defines it).
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }

@@ -8,7 +8,7 @@ mod load;
 mod secret;
 mod settings;
 
-pub use load::{ConfigError, ConfigSource, gateway_secret_env, load};
+pub use load::{ConfigError, ConfigSource, child_env, load, no_color};
 pub use secret::Secret;
 pub use settings::{
     ApiKeySetting, AuthSettings, ConductorSettings, JobSettings, LimitSettings, LlmSettings,

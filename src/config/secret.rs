@@ -68,6 +68,16 @@ pub fn lenient_opt_string<'de, D: Deserializer<'de>>(
     Ok(Option::<Wrap>::deserialize(deserializer)?.map(|w| w.0))
 }
 
+/// An optional secret where an empty value means none: `OPENAI_API_KEY=`
+/// or `api_key: ""` must read as "not configured", not as a key.
+pub fn non_empty_secret<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Secret>, D::Error> {
+    Ok(lenient_opt_string(deserializer)?
+        .filter(|s| !s.trim().is_empty())
+        .map(Secret::new))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +88,21 @@ mod tests {
         assert_eq!(format!("{s:?}"), "[redacted]");
         assert_eq!(serde_json::to_string(&s).unwrap(), "\"[redacted]\"");
         assert_eq!(s.expose(), "sk-very-secret");
+    }
+
+    #[test]
+    fn empty_secrets_are_none() {
+        #[derive(Deserialize)]
+        struct S {
+            #[serde(default, deserialize_with = "non_empty_secret")]
+            key: Option<Secret>,
+        }
+        let empty: S = serde_json::from_str(r#"{"key": "  "}"#).unwrap();
+        assert!(empty.key.is_none());
+        let absent: S = serde_json::from_str("{}").unwrap();
+        assert!(absent.key.is_none());
+        let set: S = serde_json::from_str(r#"{"key": "sk-1"}"#).unwrap();
+        assert_eq!(set.key.unwrap().expose(), "sk-1");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::secret::{Secret, lenient_opt_string, lenient_string};
+use super::secret::{Secret, lenient_opt_string, lenient_string, non_empty_secret};
 
 /// All settings of the gateway.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -97,8 +97,25 @@ pub struct ConductorSettings {
     /// Folder that backup, restore and migrate paths must stay inside; default `<project_path>/backups`.
     #[serde(deserialize_with = "lenient_opt_path")]
     pub files_root: Option<PathBuf>,
-    /// Extra environment variables for the CLI process.
+    /// Names of the gateway's environment variables the CLI also inherits
+    /// (beyond PATH, HOME, LANG, LC_*, TERM, TZ, USER), e.g. `ANTHROPIC_API_KEY`.
+    pub pass_env: Vec<String>,
+    /// Environment variables set for the CLI process (they win over inherited ones).
+    #[serde(serialize_with = "redacted_values")]
     pub env: BTreeMap<String, String>,
+}
+
+/// `conductor.env` often carries provider keys: printed configurations show names only.
+fn redacted_values<S: serde::Serializer>(
+    env: &BTreeMap<String, String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(Some(env.len()))?;
+    for name in env.keys() {
+        map.serialize_entry(name, "[redacted]")?;
+    }
+    map.end()
 }
 
 impl Default for ConductorSettings {
@@ -116,6 +133,7 @@ impl Default for ConductorSettings {
             max_input_bytes: 64 * 1024,
             kill_grace_ms: 2000,
             files_root: None,
+            pass_env: Vec::new(),
             env: BTreeMap::new(),
         }
     }
@@ -193,7 +211,8 @@ impl Default for McpSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LlmSettings {
-    /// API key; no key means no agent (plain text is refused, direct mode works).
+    /// API key; no key (or an empty one) means no agent (plain text is refused, direct mode works).
+    #[serde(deserialize_with = "non_empty_secret")]
     pub api_key: Option<Secret>,
     /// Base URL of the Chat Completions API.
     #[serde(deserialize_with = "lenient_string")]

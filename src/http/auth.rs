@@ -15,8 +15,8 @@ use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
 use crate::auth::{Principal, Scope};
-use crate::conductor::catalogue;
 use crate::state::AppState;
+use crate::tools;
 
 /// Authenticates every request to a protected route and checks the route's scope.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
@@ -95,11 +95,7 @@ pub fn route_scope(method: &Method, path: &str) -> Option<Scope> {
         return Some(Scope::Read);
     }
     if let Some(name) = path.strip_prefix("/api/v1/tools/") {
-        return Some(
-            catalogue::find(name)
-                .map(|t| t.scope)
-                .unwrap_or(Scope::Read),
-        );
+        return Some(tools::find(name).map(|t| t.scope).unwrap_or(Scope::Read));
     }
     Some(Scope::Run)
 }

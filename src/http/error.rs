@@ -5,7 +5,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use crate::conductor::{ArgError, Busy, ToolError};
+use crate::conductor::{Busy, ToolError};
+use crate::tools::ArgError;
 
 /// An error answered to an HTTP client.
 #[derive(Debug)]

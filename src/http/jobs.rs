@@ -10,11 +10,11 @@ use serde_json::{Value, json};
 use super::body::JsonBody;
 use super::error::ApiError;
 use crate::auth::Principal;
-use crate::conductor::catalogue;
 use crate::jobs::payload::{self, JobCommand, PayloadError, Precedence};
 use crate::jobs::store::JobQuery;
 use crate::jobs::{CancelError, JobRecord, JobState, StoreError, SubmitError, Submitted};
 use crate::state::AppState;
+use crate::tools;
 
 impl From<PayloadError> for ApiError {
     fn from(e: PayloadError) -> Self {
@@ -76,13 +76,13 @@ pub async fn submit(
     let key = idempotency_key(headers)?;
     let parsed = payload::parse(body, precedence)?;
     if let JobCommand::Tool { name, .. } = &parsed.command
-        && let Some(tool) = catalogue::find(name)
+        && let Some(tool) = tools::find(name)
     {
         principal
             .require(tool.scope)
             .map_err(|why| ApiError::new(StatusCode::FORBIDDEN, why))?;
     }
-    Ok(state.jobs.submit(parsed, key, principal.scopes).await?)
+    Ok(state.jobs.submit(parsed, key, principal).await?)
 }
 
 /// Marks a response that repeats an earlier job.

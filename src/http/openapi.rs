@@ -27,8 +27,8 @@ use serde_json::{Map, Value, json};
 
 use super::auth::{QUERY_TOKEN_PREFIX, is_open, route_scope};
 use crate::auth::Scope;
-use crate::conductor::catalogue::{self, ToolDef};
 use crate::state::AppState;
+use crate::tools::{self as catalogue, ToolDef};
 
 /// `/openapi.json` and `/docs`, merged into the API router.
 pub fn routes() -> Router<AppState> {
@@ -235,7 +235,7 @@ pub fn operations() -> Vec<Operation> {
             .ok("The tools the caller may call.", component("ToolList")),
         Operation::new(Method::POST, "/api/v1/tools/{name}", "call_tool", "tools", "Call a tool")
             .describe("Runs one tool with the body as its arguments (an empty body reads as `{}`). CLI failures are results (`status: \"error\"`, `outcome`), not HTTP errors. The key needs the tool's scope (`read`, `run` or `admin`; `x-required-scope` is `per-tool` here). Each tool also has its own operation with its argument schema and scope.")
-            .param(path_param("name", "A tool of the catalogue.", json!({"type": "string", "enum": catalogue::tools().iter().map(|t| t.name).collect::<Vec<_>>()})))
+            .param(path_param("name", "A tool of the catalogue.", json!({"type": "string", "enum": catalogue::all().iter().map(|t| t.name).collect::<Vec<_>>()})))
             .json(json!({"type": "object", "description": "The tool's arguments: see the tool's own operation."}), json!({}), false)
             .ok("The tool ran (or refused in words: see `status`).", component("ToolCallResult"))
             .error(404, "Unknown tool.")
@@ -344,7 +344,7 @@ fn tool_operation(tool: &ToolDef) -> Operation {
     .describe(&description)
     .json(
         component(&arguments_component(tool.name)),
-        tool_example(tool.name),
+        tool.example_arguments(),
         required,
     )
     .ok(
@@ -359,7 +359,7 @@ fn tool_operation(tool: &ToolDef) -> Operation {
         503,
         "The CLI runner is busy; `Retry-After` is set.",
     );
-    if tool.name.starts_with("execute_agent") || tool.name == "start_interactive_session" {
+    if tool.takes_input {
         op = op.error(
             413,
             "The body, or the input text (`conductor.max_input_bytes`), is too large.",
@@ -382,28 +382,6 @@ pub fn arguments_component(tool: &str) -> String {
     out
 }
 
-/// A valid call of each tool, for the docs page and the document's examples.
-pub fn tool_example(tool: &str) -> Value {
-    match tool {
-        "get_agent_info" | "clear_agent_history" => json!({"agent_id": "CodeReviewer_Agent"}),
-        "execute_agent_stateless" => {
-            json!({"agent_id": "CodeReviewer_Agent", "input_text": "Review this function", "output_format": "text"})
-        }
-        "execute_agent_contextual" => {
-            json!({"agent_id": "CodeReviewer_Agent", "input_text": "And the tests?", "clear_history": false})
-        }
-        "start_interactive_session" => json!({"agent_id": "CodeReviewer_Agent"}),
-        "install_agent_templates" => json!({}),
-        "backup_agents" => json!({"backup_path": "nightly"}),
-        "restore_agents" => json!({"backup_path": "nightly"}),
-        "migrate_storage" => {
-            json!({"from_type": "filesystem", "to_type": "filesystem", "path": "migrated", "no_config_update": true})
-        }
-        "set_environment" => json!({"environment": "development", "project": "demo"}),
-        _ => json!({}),
-    }
-}
-
 /// The whole document.
 pub fn document(options: &Options) -> Value {
     let mut ops = operations();
@@ -413,7 +391,7 @@ pub fn document(options: &Options) -> Value {
         .position(|op| op.path == "/api/v1/tools/{name}")
         .map(|i| i + 1)
         .unwrap_or(ops.len());
-    let tool_ops: Vec<Operation> = catalogue::tools().iter().map(tool_operation).collect();
+    let tool_ops: Vec<Operation> = catalogue::all().iter().map(tool_operation).collect();
     ops.splice(at..at, tool_ops);
     if let Some(op) = ops.iter_mut().find(|op| op.path == "/api/v1/tools/{name}") {
         op.scope_note = Some("per-tool");
@@ -614,7 +592,7 @@ pub fn schemas() -> Map<String, Value> {
     }
 
     // The tool form: one alternative per tool, its `arguments` the tool's schema.
-    let tool_forms: Vec<Value> = catalogue::tools()
+    let tool_forms: Vec<Value> = catalogue::all()
         .iter()
         .map(|tool| {
             json!({
@@ -648,7 +626,7 @@ pub fn schemas() -> Map<String, Value> {
             ],
         }),
     );
-    for tool in catalogue::tools() {
+    for tool in catalogue::all() {
         let mut schema = (*tool.input_schema).clone();
         schema.insert(
             "description".into(),
@@ -665,8 +643,8 @@ mod shapes {
     use schemars::JsonSchema;
     use serde_json::{Map, Value};
 
-    use crate::conductor::{Outcome, Scope};
     use crate::jobs::{JobRecord, JobState};
+    use crate::tools::{Outcome, Scope};
 
     /// One entry of `textEntries`; only the first entry's `content` is read.
     #[derive(JsonSchema)]
@@ -974,8 +952,8 @@ mod tests {
             let parsed = payload::parse(example, precedence).expect("the example parses");
             assert!(!parsed.display.is_empty());
         }
-        for tool in catalogue::tools() {
-            let example = json!({"tool": tool.name, "arguments": tool_example(tool.name)});
+        for tool in catalogue::all() {
+            let example = json!({"tool": tool.name, "arguments": tool.example_arguments()});
             assert!(payload::parse(&example, Precedence::Stream).is_ok());
         }
     }

@@ -7,8 +7,9 @@ use serde_json::{Value, json};
 use super::body::JsonBody;
 use super::error::ApiError;
 use crate::auth::Principal;
-use crate::conductor::ToolDef;
+use crate::conductor::toolbox::EnvKey;
 use crate::state::AppState;
+use crate::tools::ToolDef;
 
 /// A tool as the REST API and the web console describe it.
 pub fn describe(tool: &ToolDef) -> Value {
@@ -47,13 +48,16 @@ pub async fn list(
 pub async fn call(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    principal: Option<Extension<Principal>>,
     JsonBody(args): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let (tool, prepared) = state.conductor.prepare(&name, args)?;
+    let principal = principal.map(|p| p.0).unwrap_or_else(Principal::anonymous);
+    let env = EnvKey::principal(&principal.name);
+    let (tool, action) = state.conductor.prepare(&name, args, &env)?;
     let cancel = state.cancel_all.child_token();
     let result = state
         .conductor
-        .execute(tool, prepared, None, cancel)
+        .execute(tool, action, &env, None, cancel)
         .await?;
     Ok(Json(json!({
         "tool": result.tool,

@@ -11,7 +11,9 @@ use tokio_util::sync::CancellationToken;
 use super::model::JobState;
 use super::store::JobStore;
 use crate::auth::Scopes;
-use crate::conductor::{Conductor, Outcome, ToolResult, catalogue};
+use crate::conductor::toolbox::EnvKey;
+use crate::conductor::{Conductor, ToolResult};
+use crate::tools::{self, Outcome};
 
 /// Why a job did not succeed.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +57,8 @@ pub struct JobContext {
     pub conductor: Arc<Conductor>,
     /// What the submitting API key may do; tools beyond it are refused.
     pub scopes: Scopes,
+    /// The principal that submitted the job: its `set_environment` applies.
+    pub owner: Arc<str>,
 }
 
 impl JobContext {
@@ -71,7 +75,7 @@ impl JobContext {
     /// A tool that ran and failed is still `Ok` (its result says so); `Err`
     /// means it could not run (unknown tool, bad arguments, busy runner).
     pub async fn run_tool(&self, name: &str, arguments: Value) -> Result<ToolResult, String> {
-        if let Some(tool) = catalogue::find(name)
+        if let Some(tool) = tools::find(name)
             && !self.scopes.allows(tool.scope)
         {
             let message = format!(
@@ -103,9 +107,10 @@ impl JobContext {
                 }
             }
         };
+        let env = EnvKey::principal(&self.owner);
         let call = self
             .conductor
-            .call(name, arguments, Some(tx), self.cancel.child_token());
+            .call(name, arguments, &env, Some(tx), self.cancel.child_token());
         // The call drops its sender when the run ends, which ends the forwarder,
         // so every output line is stored before `on_tool_end`.
         let (result, ()) = tokio::join!(call, forward);

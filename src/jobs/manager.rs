@@ -17,7 +17,7 @@ use super::model::{END_OF_STREAM, JobRecord, JobState, new_job_id, now};
 use super::payload::{JobCommand, ParsedPayload};
 use super::slash::{HELP, Slash};
 use super::store::{JobStore, JobUpdate, StoreError};
-use crate::auth::Scopes;
+use crate::auth::Principal;
 use crate::conductor::Conductor;
 use crate::config::JobSettings;
 
@@ -127,7 +127,7 @@ impl JobManager {
         &self,
         payload: ParsedPayload,
         idempotency_key: Option<String>,
-        scopes: Scopes,
+        principal: &Principal,
     ) -> Result<Submitted, SubmitError> {
         if self.stopping.is_cancelled() {
             return Err(SubmitError::ShuttingDown);
@@ -193,7 +193,8 @@ impl JobManager {
             cancel: handle.cancel.clone(),
             store: self.store.clone(),
             conductor: self.conductor.clone(),
-            scopes,
+            scopes: principal.scopes,
+            owner: Arc::from(principal.name.as_str()),
         };
         lock(&self.handles).insert(job_id.clone(), handle);
         ctx.emit(
@@ -425,7 +426,8 @@ async fn execute(
         JobCommand::Text(text) => match agent {
             Some(agent) => agent.run(ctx, text).await,
             None => Err(JobFailure::failed(format!(
-                "Plain-text commands need an LLM, and none is configured (set OPENAI_API_KEY, or llm.api_key in config.yaml). Meanwhile:\n{HELP}"
+                "Plain-text commands need an LLM, and none is configured (set OPENAI_API_KEY, or llm.api_key in config.yaml). Meanwhile:\n{}",
+                *HELP
             ))),
         },
     }

@@ -1,21 +1,16 @@
 //! Slash commands: the direct-mode grammar that needs no LLM.
 //!
-//! ```text
-//! /list                      list_available_agents
-//! /info <agent>              get_agent_info
-//! /validate                  validate_conductor_system
-//! /run <agent> <text>        execute_agent_stateless
-//! /chat <agent> <text>       execute_agent_contextual
-//! /clear <agent>             clear_agent_history
-//! /install [name]            install_agent_templates (no name: list templates)
-//! /config                    get_system_config
-//! /tool <name> [json]        any catalogue tool with JSON arguments
-//! /tools                     the catalogue
-//! /help                      this grammar
-//! ```
-//! `<text>` is everything after the agent id, verbatim (it may span lines).
+//! Each tool may declare an alias (`tools::SlashAlias`): `/list`,
+//! `/info <agent>`, `/run <agent> <text>`, `/install [name]`, … Three
+//! commands are built in: `/tool <name> [json]` calls any catalogue tool,
+//! `/tools` lists them and `/help` shows the grammar. `<text>` is everything
+//! after the agent id, verbatim (it may span lines).
 
-use serde_json::{Value, json};
+use std::sync::LazyLock;
+
+use serde_json::{Map, Value, json};
+
+use crate::tools::{self, SlashArgs};
 
 /// What a slash command asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,20 +20,28 @@ pub enum Slash {
     Help,
 }
 
-/// The grammar, as `/help` and error messages show it.
-pub const HELP: &str = "Direct commands (no LLM needed):
-  /list                  list the agents
-  /info <agent>          show one agent
-  /validate              validate the conductor project
-  /run <agent> <text>    run an agent once (no history)
-  /chat <agent> <text>   run an agent with its history
-  /clear <agent>         empty an agent's history
-  /install [name]        install templates (no name: list them)
-  /config                show the conductor's config.yaml
-  /tool <name> [json]    call any tool with JSON arguments
-  /tools                 list the tools
-  /help                  this help
-A JSON payload {\"tool\": \"<name>\", \"arguments\": {...}} also calls a tool directly.";
+/// The grammar, as `/help` and error messages show it: the tools' aliases,
+/// then the built-in commands.
+pub static HELP: LazyLock<String> = LazyLock::new(|| {
+    let mut lines = vec!["Direct commands (no LLM needed):".to_string()];
+    let mut line = |usage: String, help: &str| lines.push(format!("  {usage:<22} {help}"));
+    for tool in tools::all() {
+        if let Some(alias) = tool.slash {
+            line(alias.usage(), alias.help);
+        }
+    }
+    line(
+        "/tool <name> [json]".into(),
+        "call any tool with JSON arguments",
+    );
+    line("/tools".into(), "list the tools");
+    line("/help".into(), "this help");
+    lines.push(
+        "A JSON payload {\"tool\": \"<name>\", \"arguments\": {...}} also calls a tool directly."
+            .into(),
+    );
+    lines.join("\n")
+});
 
 /// Parses a command that starts with `/`; the error says what is accepted.
 pub fn parse(text: &str) -> Result<Slash, String> {
@@ -47,50 +50,9 @@ pub fn parse(text: &str) -> Result<Slash, String> {
         .strip_prefix('/')
         .ok_or_else(|| "not a slash command".to_string())?;
     let (word, rest) = split_word(body);
-    let tool = |name: &str, arguments: Value| {
-        Ok(Slash::Tool {
-            name: name.into(),
-            arguments,
-        })
-    };
     match word {
-        "list" => tool("list_available_agents", json!({})),
-        "validate" => tool("validate_conductor_system", json!({})),
-        "config" => tool("get_system_config", json!({})),
-        "tools" => Ok(Slash::Tools),
-        "help" | "" => Ok(Slash::Help),
-        "info" | "clear" => {
-            let (agent, _) = split_word(rest);
-            if agent.is_empty() {
-                return Err(format!("usage: /{word} <agent>"));
-            }
-            let name = if word == "info" {
-                "get_agent_info"
-            } else {
-                "clear_agent_history"
-            };
-            tool(name, json!({ "agent_id": agent }))
-        }
-        "install" => {
-            let (name, _) = split_word(rest);
-            if name.is_empty() {
-                tool("install_agent_templates", json!({}))
-            } else {
-                tool("install_agent_templates", json!({ "template_name": name }))
-            }
-        }
-        "run" | "chat" => {
-            let (agent, text) = split_word(rest);
-            if agent.is_empty() || text.trim().is_empty() {
-                return Err(format!("usage: /{word} <agent> <text>"));
-            }
-            let name = if word == "run" {
-                "execute_agent_stateless"
-            } else {
-                "execute_agent_contextual"
-            };
-            tool(name, json!({ "agent_id": agent, "input_text": text }))
-        }
+        "tools" => return Ok(Slash::Tools),
+        "help" | "" => return Ok(Slash::Help),
         "tool" => {
             let (name, args) = split_word(rest);
             if name.is_empty() {
@@ -102,10 +64,46 @@ pub fn parse(text: &str) -> Result<Slash, String> {
                 serde_json::from_str(args)
                     .map_err(|e| format!("/tool {name}: arguments are not valid JSON: {e}"))?
             };
-            tool(name, arguments)
+            return Ok(Slash::Tool {
+                name: name.into(),
+                arguments,
+            });
         }
-        other => Err(format!("unknown command /{other}\n\n{HELP}")),
+        _ => {}
     }
+    let Some((tool, alias)) = tools::by_slash(word) else {
+        return Err(format!("unknown command /{word}\n\n{}", *HELP));
+    };
+    let usage = || format!("usage: {}", alias.usage());
+    let mut arguments = Map::new();
+    match alias.args {
+        SlashArgs::None => {}
+        SlashArgs::Agent => {
+            let (agent, _) = split_word(rest);
+            if agent.is_empty() {
+                return Err(usage());
+            }
+            arguments.insert("agent_id".into(), Value::from(agent));
+        }
+        SlashArgs::AgentText { field } => {
+            let (agent, text) = split_word(rest);
+            if agent.is_empty() || text.trim().is_empty() {
+                return Err(usage());
+            }
+            arguments.insert("agent_id".into(), Value::from(agent));
+            arguments.insert(field.into(), Value::from(text));
+        }
+        SlashArgs::OptionalWord { field, .. } => {
+            let (value, _) = split_word(rest);
+            if !value.is_empty() {
+                arguments.insert(field.into(), Value::from(value));
+            }
+        }
+    }
+    Ok(Slash::Tool {
+        name: tool.name.into(),
+        arguments: Value::Object(arguments),
+    })
 }
 
 /// The first whitespace-separated word, and the rest with its leading whitespace removed.

@@ -7,16 +7,22 @@
 //! group). Independently, if rmcp drops this future instead (it does when a
 //! Streamable HTTP session is deleted), the runner's drop guard SIGKILLs the
 //! group, so no path leaves processes behind.
+//!
+//! A call without a progress token never waits for anything but its run: no
+//! output channel is even created. With a token, the output lines still
+//! batched when the run ends go out before the result, within
+//! [`FINAL_PROGRESS`] (a peer that stopped reading must not hold the result).
 
+use std::future::Future;
 use std::time::Duration;
 
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio_util::sync::CancellationToken;
 
-use super::progress::{self, Progress};
-use crate::conductor::{Busy, Conductor, Prepared, ToolDef, ToolResult};
+use crate::conductor::{OutputLine, OutputSink};
 
-/// How long a finished call waits for its last progress notification to go out.
-const FINAL_PROGRESS: Duration = Duration::from_secs(1);
+/// How long a finished call waits for its last progress notifications to go out.
+pub const FINAL_PROGRESS: Duration = Duration::from_secs(1);
 
 /// The tokens whose firing stops a call.
 pub struct CallSignals {
@@ -31,6 +37,17 @@ pub struct CallSignals {
 }
 
 impl CallSignals {
+    /// Signals that never fire.
+    #[cfg(test)]
+    pub fn none() -> Self {
+        Self {
+            request_cancelled: CancellationToken::new(),
+            transport_gone: CancellationToken::new(),
+            client_gone: None,
+            shutdown: CancellationToken::new(),
+        }
+    }
+
     async fn fired(&self) {
         let client_gone = async {
             match &self.client_gone {
@@ -47,31 +64,41 @@ impl CallSignals {
     }
 }
 
-/// Runs a prepared call, forwarding output lines as progress when asked to.
-pub async fn run(
-    conductor: &Conductor,
-    tool: &'static ToolDef,
-    prepared: Prepared,
-    signals: CallSignals,
-    progress: Option<Progress>,
-) -> Result<ToolResult, Busy> {
+/// The call's control flow, generic over the run and the progress sender so
+/// it is tested with paused time. `start` gets the output sink (only when
+/// `forward` exists) and the token that stops the run.
+pub async fn drive<R, Run, Fwd, FwdFut>(
+    start: impl FnOnce(Option<OutputSink>, CancellationToken) -> Run,
+    signals: &CallSignals,
+    forward: Option<Fwd>,
+) -> R
+where
+    Run: Future<Output = R>,
+    Fwd: FnOnce(UnboundedReceiver<OutputLine>) -> FwdFut,
+    FwdFut: Future<Output = ()>,
+{
     let cancel = CancellationToken::new();
-    let (sink, lines) = match progress {
-        Some(_) => {
-            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-            (Some(tx), Some(rx))
+    let (sink, forwarding) = match forward {
+        Some(forward) => {
+            let (tx, rx) = unbounded_channel();
+            (Some(tx), Some(forward(rx)))
         }
         None => (None, None),
     };
-    let run = conductor.execute(tool, prepared, sink, cancel.clone());
-    let forward = async move {
-        match (progress, lines) {
-            (Some(progress), Some(lines)) => progress::forward(lines, progress).await,
-            _ => std::future::pending().await,
-        }
-    };
+    let run = start(sink, cancel.clone());
     let stop = signals.fired();
-    tokio::pin!(run, forward, stop);
+    tokio::pin!(run, stop);
+    let Some(forwarding) = forwarding else {
+        return tokio::select! {
+            result = &mut run => result,
+            _ = &mut stop => {
+                cancel.cancel();
+                // Keep awaiting the run: it kills the group and reports `cancelled`.
+                run.await
+            }
+        };
+    };
+    tokio::pin!(forwarding);
     let mut stopped = false;
     let mut forwarded = false;
     loop {
@@ -81,17 +108,20 @@ pub async fn run(
                 // batched, so every output line reaches the client before the
                 // result does.
                 if !forwarded {
-                    let _ = tokio::time::timeout(FINAL_PROGRESS, &mut forward).await;
+                    let _ = tokio::time::timeout(FINAL_PROGRESS, &mut forwarding).await;
                 }
                 return result;
             }
             _ = &mut stop, if !stopped => {
                 stopped = true;
-                // Keep awaiting the run: it kills the group and reports `cancelled`.
                 cancel.cancel();
             }
             // Ends once the runner closed the sink, just before the run returns.
-            _ = &mut forward, if !forwarded => forwarded = true,
+            _ = &mut forwarding, if !forwarded => forwarded = true,
         }
     }
 }
+
+#[cfg(test)]
+#[path = "call_tests.rs"]
+mod tests;

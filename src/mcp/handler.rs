@@ -2,7 +2,7 @@
 //! catalogue (rather than rmcp's `#[tool_router]`) so that MCP, the REST tool
 //! endpoints and the LLM agent all read the same 13 definitions.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use rmcp::model::{
@@ -17,7 +17,7 @@ use super::call::{self, CallSignals};
 use super::progress::Progress;
 use super::tools;
 use crate::auth::{Principal, Scopes};
-use crate::conductor::catalogue;
+use crate::conductor::toolbox::EnvKey;
 use crate::conductor::{Conductor, ToolError};
 use crate::config::Settings;
 use crate::state::AppState;
@@ -84,14 +84,38 @@ pub struct ConductorMcp {
     /// Who opened the connection (legacy SSE); Streamable HTTP requests carry
     /// their own, and stdio is the local user with every scope.
     principal: Option<Principal>,
+    session: Arc<Session>,
+}
+
+/// What one connection remembers: who it belongs to and its id, under which
+/// its `set_environment` is kept until the connection ends.
+struct Session {
+    id: String,
+    owner: OnceLock<String>,
+    conductor: Arc<Conductor>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(owner) = self.owner.get() {
+            self.conductor
+                .forget_environment(&EnvKey::session(owner, &self.id));
+        }
+    }
 }
 
 impl ConductorMcp {
     pub fn new(ctx: McpContext, transport_gone: CancellationToken) -> Self {
+        let session = Arc::new(Session {
+            id: uuid::Uuid::new_v4().simple().to_string(),
+            owner: OnceLock::new(),
+            conductor: ctx.conductor.clone(),
+        });
         Self {
             ctx,
             transport_gone,
             principal: None,
+            session,
         }
     }
 
@@ -101,17 +125,31 @@ impl ConductorMcp {
         self
     }
 
-    /// What the caller of this request may do: the key of the HTTP request
-    /// (Streamable HTTP), else the connection's, else everything (stdio, or a
-    /// gateway without keys).
-    fn scopes(&self, context: &RequestContext<RoleServer>) -> Scopes {
-        context
+    /// The caller of this request: the key of the HTTP request (Streamable
+    /// HTTP), else the connection's, else the anonymous principal with every
+    /// scope (stdio, or a gateway without keys). A connection belongs to the
+    /// first principal that used it; another key gets an error, whatever
+    /// session id it learned.
+    fn caller(&self, context: &RequestContext<RoleServer>) -> Result<Principal, McpError> {
+        let principal = context
             .extensions
             .get::<axum::http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<Principal>())
             .or(self.principal.as_ref())
-            .map(|p| p.scopes)
-            .unwrap_or(Scopes::ALL)
+            .cloned()
+            .unwrap_or_else(Principal::anonymous);
+        let owner = self.session.owner.get_or_init(|| principal.name.clone());
+        if *owner != principal.name {
+            return Err(McpError::invalid_request(
+                "this MCP session belongs to another API key",
+                None,
+            ));
+        }
+        Ok(principal)
+    }
+
+    fn env_key(&self, principal: &Principal) -> EnvKey {
+        EnvKey::session(&principal.name, &self.session.id)
     }
 }
 
@@ -141,14 +179,14 @@ impl ServerHandler for ConductorMcp {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let scopes = self.scopes(&context);
+        let scopes = self.caller(&context)?.scopes;
         if scopes == Scopes::ALL {
             return Ok(ListToolsResult::with_all_items(tools::mcp_tools().to_vec()));
         }
         // A key sees only the tools it may call.
         let allowed = tools::mcp_tools()
             .iter()
-            .filter(|t| catalogue::find(&t.name).is_some_and(|d| scopes.allows(d.scope)))
+            .filter(|t| crate::tools::find(&t.name).is_some_and(|d| scopes.allows(d.scope)))
             .cloned()
             .collect();
         Ok(ListToolsResult::with_all_items(allowed))
@@ -163,35 +201,46 @@ impl ServerHandler for ConductorMcp {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        let principal = self.caller(&context)?;
+        // An unknown tool is a request the server cannot route: the spec's -32602.
+        let Some(tool) = crate::tools::find(&request.name) else {
+            return Err(McpError::invalid_params(
+                format!(
+                    "unknown tool '{}'; tools/list names the available tools",
+                    request.name
+                ),
+                None,
+            ));
+        };
+        // The scope is the resolved tool's, checked before its arguments are read.
+        if !principal.scopes.allows(tool.scope) {
+            crate::metrics::mcp_call(tool.name, "forbidden");
+            let why = format!(
+                "{}: needs the '{}' scope, which this API key lacks",
+                tool.name,
+                tool.scope.as_str()
+            );
+            return Ok(tools::forbidden(tool, &why).into());
+        }
         let args = request
             .arguments
             .map(serde_json::Value::Object)
             .unwrap_or(serde_json::Value::Null);
-        let (tool, prepared) = match self.ctx.conductor.prepare(&request.name, args) {
-            Ok(ok) => ok,
-            // An unknown tool is a request the server cannot route: the spec's -32602.
+        let env = self.env_key(&principal);
+        let action = match self.ctx.conductor.prepare(tool.name, args, &env) {
+            Ok((_, action)) => action,
+            // Bad arguments are a tool error the model can read and correct.
+            Err(ToolError::InvalidArguments(why)) => {
+                return Ok(tools::invalid_arguments(tool, &why).into());
+            }
+            Err(ToolError::Busy(busy)) => return Ok(tools::busy(tool, &busy).into()),
             Err(ToolError::UnknownTool(name)) => {
                 return Err(McpError::invalid_params(
-                    format!("unknown tool '{name}'; tools/list names the available tools"),
+                    format!("unknown tool '{name}'"),
                     None,
                 ));
             }
-            // Bad arguments are a tool error the model can read and correct.
-            Err(ToolError::InvalidArguments(why)) => {
-                return Ok(tools::invalid_arguments(&why).into());
-            }
-            Err(ToolError::Busy(busy)) => return Ok(tools::busy(&busy).into()),
         };
-        let scopes = self.scopes(&context);
-        if !scopes.allows(tool.scope) {
-            crate::metrics::mcp_call(tool.name, "forbidden");
-            return Ok(tools::forbidden(format!(
-                "{}: needs the '{}' scope, which this API key lacks",
-                tool.name,
-                tool.scope.as_str()
-            ))
-            .into());
-        }
         let progress = context
             .meta
             .get_progress_token()
@@ -203,7 +252,13 @@ impl ServerHandler for ConductorMcp {
             shutdown: self.ctx.cancel_all.clone(),
         };
         tracing::info!(tool = tool.name, "mcp tool call");
-        let result = call::run(&self.ctx.conductor, tool, prepared, signals, progress).await;
+        let conductor = &self.ctx.conductor;
+        let result = call::drive(
+            |sink, cancel| conductor.execute(tool, action, &env, sink, cancel),
+            &signals,
+            progress.map(|p| move |lines| super::progress::forward(lines, p)),
+        )
+        .await;
         let outcome = match &result {
             Ok(r) => {
                 r.outcome
@@ -215,7 +270,7 @@ impl ServerHandler for ConductorMcp {
         crate::metrics::mcp_call(tool.name, outcome);
         Ok(match result {
             Ok(result) => tools::tool_result(result),
-            Err(busy) => tools::busy(&busy),
+            Err(busy) => tools::busy(tool, &busy),
         }
         .into())
     }

@@ -23,7 +23,7 @@ use crate::conductor::Conductor;
 /// Loads the configuration, builds the conductor and serves one stdio session.
 pub fn run(config: Option<&Path>, demo: bool) -> anyhow::Result<()> {
     let (mut settings, source) = crate::config::load(config)?;
-    crate::telemetry::init(settings.server.log_format);
+    let _logs = crate::telemetry::init(settings.server.log_format, crate::config::no_color());
     tracing::info!(config = %source.path.display(), found = source.file_found, "configuration loaded");
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let result = runtime.block_on(async move {

@@ -53,6 +53,7 @@ pub fn service(ctx: McpContext) -> axum::routing::MethodRouter {
         config,
     );
     let mcp = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(session_end_is_no_content))
         .layer(axum::middleware::from_fn(watch_disconnect))
         .service(ServiceExt::<Request>::map_response(mcp, |r| {
             r.map(Body::new)
@@ -109,4 +110,23 @@ async fn watch_disconnect(mut request: Request, next: Next) -> Response {
         );
         Body::from_stream(stream)
     })
+}
+
+/// `DELETE /mcp` of a live session: rmcp answers 202, which clients read as a
+/// failure ("Session termination failed: 202" in the Python SDK); the session
+/// is gone at once, so the answer is 204.
+async fn session_end_is_no_content(request: Request, next: Next) -> Response {
+    let delete = request.method() == axum::http::Method::DELETE;
+    let mut response = next.run(request).await;
+    if delete && response.status() == axum::http::StatusCode::ACCEPTED {
+        *response.status_mut() = axum::http::StatusCode::NO_CONTENT;
+        *response.body_mut() = Body::empty();
+        response
+            .headers_mut()
+            .remove(axum::http::header::CONTENT_LENGTH);
+        response
+            .headers_mut()
+            .remove(axum::http::header::CONTENT_TYPE);
+    }
+    response
 }

@@ -1,22 +1,21 @@
 //! The catalogue as MCP tools, and tool results as MCP results.
 //!
-//! Input schemas, descriptions and hints come from `conductor::catalogue`; the
-//! output schemas describe the `structured` values `Conductor::execute`
-//! produces. Every schema requires only `status`, so the error envelopes
-//! (`{"status": "error", "error": ..}`) of failed validation or a busy runner
-//! conform too, and clients that validate `structuredContent` never reject a
-//! result of ours.
+//! Input and output schemas, descriptions and hints come from `tools`, where
+//! each tool is declared once. Every output schema requires only `status`, so
+//! the error envelopes (`{"status": "error", "error": ..}`) of failed
+//! validation or a busy runner conform too, and clients that validate
+//! `structuredContent` never reject a result of ours.
 
 use std::sync::{Arc, LazyLock};
 
-use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotations};
-use serde_json::{Map, Value, json};
+use rmcp::model::{CallToolResult, ContentBlock, Tool, ToolAnnotations};
+use serde_json::{Value, json};
 
-use crate::conductor::catalogue::{self, ToolDef, schema_of};
-use crate::conductor::{ArgError, Busy, RunResult, ToolResult};
+use crate::conductor::{Busy, ToolResult};
+use crate::tools::outputs::strip_rust_formats;
+use crate::tools::{self, ArgError, TextStyle, ToolDef};
 
-static MCP_TOOLS: LazyLock<Vec<Tool>> =
-    LazyLock::new(|| catalogue::tools().iter().map(to_mcp).collect());
+static MCP_TOOLS: LazyLock<Vec<Tool>> = LazyLock::new(|| tools::all().iter().map(to_mcp).collect());
 
 /// The 13 tools as `tools/list` answers them, built once.
 pub fn mcp_tools() -> &'static [Tool] {
@@ -26,9 +25,13 @@ pub fn mcp_tools() -> &'static [Tool] {
 fn to_mcp(def: &ToolDef) -> Tool {
     let mut input = Value::Object((*def.input_schema).clone());
     strip_rust_formats(&mut input);
-    Tool::new(def.name, def.description, Arc::new(props(input)))
+    let input = match input {
+        Value::Object(map) => map,
+        _ => Default::default(),
+    };
+    Tool::new(def.name, def.description, Arc::new(input))
         .with_title(def.title)
-        .with_raw_output_schema(output_schema(def.name))
+        .with_raw_output_schema(def.output_schema.clone())
         .with_annotations(
             ToolAnnotations::with_title(def.title)
                 .read_only(def.hints.read_only)
@@ -39,106 +42,26 @@ fn to_mcp(def: &ToolDef) -> Tool {
         )
 }
 
-/// Properties every structured result may carry.
-fn envelope() -> Map<String, Value> {
-    props(json!({
-        "status": {
-            "type": "string",
-            "enum": ["success", "error"],
-            "description": "`success` when the call did what was asked, else `error`."
-        },
-        "error": {
-            "type": "string",
-            "description": "Why the call failed, in words."
-        },
-        "field": {
-            "type": "string",
-            "description": "The argument at fault, when the arguments were invalid."
-        }
-    }))
-}
-
-/// The properties of a CLI run (`RunResult`), from its derived schema.
-fn run_properties() -> Map<String, Value> {
-    let schema = schema_of::<RunResult>();
-    let mut properties = match schema.get("properties") {
-        Some(Value::Object(p)) => p.clone(),
-        _ => Map::new(),
+/// A call that did not run, in the tool's text shape: a `❌` line for plain
+/// tools, else the contract's object with nothing run (`returncode` -1).
+pub fn refusal(tool: Option<&ToolDef>, why: &str, extra: Option<(&str, &str)>) -> CallToolResult {
+    let mut structured = json!({
+        "status": "error",
+        "error": why,
+        "stdout": "",
+        "stderr": why,
+        "returncode": -1,
+    });
+    if let Some((key, value)) = extra {
+        structured[key] = Value::from(value);
+    }
+    let text = match tool.map(|t| t.text_style) {
+        Some(TextStyle::Object) => structured.to_string(),
+        _ => format!("❌ {why}"),
     };
-    // `status` is a `&'static str` in Rust; say which two values it takes.
-    properties.remove("status");
-    for property in properties.values_mut() {
-        strip_rust_formats(property);
-    }
-    properties
-}
-
-/// Drops schemars' Rust integer formats (`uint64`, `int32`, ...): they are not
-/// JSON Schema formats, and validating clients (Ajv) warn about each one.
-fn strip_rust_formats(schema: &mut Value) {
-    match schema {
-        Value::Object(map) => {
-            let rust_format = map
-                .get("format")
-                .and_then(Value::as_str)
-                .is_some_and(|f| f.starts_with("int") || f.starts_with("uint"));
-            if rust_format {
-                map.remove("format");
-            }
-            map.values_mut().for_each(strip_rust_formats);
-        }
-        Value::Array(items) => items.iter_mut().for_each(strip_rust_formats),
-        _ => {}
-    }
-}
-
-fn object_schema(properties: Map<String, Value>) -> Arc<JsonObject> {
-    let mut all = envelope();
-    all.extend(properties);
-    Arc::new(props(json!({
-        "type": "object",
-        "properties": all,
-        "required": ["status"],
-    })))
-}
-
-/// The map of a JSON object literal.
-fn props(value: Value) -> Map<String, Value> {
-    match value {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    }
-}
-
-/// The output schema of tool `name`: what its `structuredContent` holds.
-pub fn output_schema(name: &str) -> Arc<JsonObject> {
-    match name {
-        "set_environment" => object_schema(props(json!({
-            "environment": {"type": ["string", "null"], "description": "The environment later agent runs get."},
-            "project": {"type": ["string", "null"], "description": "The project later agent runs get."},
-            "message": {"type": "string"}
-        }))),
-        "get_system_config" => object_schema(props(json!({
-            "path": {"type": "string", "description": "The config.yaml that was read."},
-            "config": {"description": "config.yaml, parsed."},
-            "raw": {"type": "string", "description": "config.yaml as text."}
-        }))),
-        "clear_agent_history" => object_schema(props(json!({
-            "agent_id": {"type": "string"},
-            "cleared_entries": {"type": "integer", "minimum": 0, "description": "History turns removed."},
-            "message": {"type": "string"}
-        }))),
-        // Without initial_input nothing runs and the session is only described.
-        "start_interactive_session" => {
-            let mut p = run_properties();
-            p.extend(props(json!({
-                "agent_id": {"type": "string"},
-                "message": {"type": "string", "description": "What to do next, when nothing was run."}
-            })));
-            object_schema(p)
-        }
-        _ => object_schema(run_properties()),
-    }
+    let mut out = CallToolResult::error(vec![ContentBlock::text(text)]);
+    out.structured_content = Some(structured);
+    out
 }
 
 /// A finished call: the contract's text, the structure beside it.
@@ -154,30 +77,19 @@ pub fn tool_result(result: ToolResult) -> CallToolResult {
 }
 
 /// Arguments that failed validation: a tool error naming the field, so the model can fix it.
-pub fn invalid_arguments(why: &ArgError) -> CallToolResult {
+pub fn invalid_arguments(tool: &ToolDef, why: &ArgError) -> CallToolResult {
     let text = format!("invalid arguments: {}: {}", why.field, why.message);
-    let mut out = CallToolResult::error(vec![ContentBlock::text(text.clone())]);
-    out.structured_content = Some(json!({
-        "status": "error",
-        "error": text,
-        "field": why.field,
-    }));
-    out
+    refusal(Some(tool), &text, Some(("field", &why.field)))
 }
 
 /// The caller's API key lacks the tool's scope.
-pub fn forbidden(why: String) -> CallToolResult {
-    let mut out = CallToolResult::error(vec![ContentBlock::text(why.clone())]);
-    out.structured_content = Some(json!({"status": "error", "error": why}));
-    out
+pub fn forbidden(tool: &ToolDef, why: &str) -> CallToolResult {
+    refusal(Some(tool), why, None)
 }
 
 /// Every CLI slot and queue place is taken.
-pub fn busy(busy: &Busy) -> CallToolResult {
-    let text = busy.to_string();
-    let mut out = CallToolResult::error(vec![ContentBlock::text(text.clone())]);
-    out.structured_content = Some(json!({"status": "error", "error": text}));
-    out
+pub fn busy(tool: &ToolDef, busy: &Busy) -> CallToolResult {
+    refusal(Some(tool), &busy.to_string(), None)
 }
 
 #[cfg(test)]
@@ -202,7 +114,10 @@ mod tests {
 
     #[test]
     fn run_tools_describe_every_run_result_field() {
-        let schema = output_schema("execute_agent_stateless");
+        let schema = tools::find("execute_agent_stateless")
+            .unwrap()
+            .output_schema
+            .clone();
         let properties = schema["properties"].as_object().unwrap();
         for key in [
             "status",
@@ -224,7 +139,8 @@ mod tests {
 
     #[test]
     fn invalid_arguments_name_the_field() {
-        let result = invalid_arguments(&ArgError::new("agent_id", "must not be empty"));
+        let tool = tools::find("get_agent_info").unwrap();
+        let result = invalid_arguments(tool, &ArgError::new("agent_id", "must not be empty"));
         assert_eq!(result.is_error, Some(true));
         let structured = result.structured_content.unwrap();
         assert_eq!(structured["field"], "agent_id");

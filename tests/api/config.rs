@@ -170,3 +170,17 @@ fn the_documented_example_loads() {
     assert!(ok, "{err}");
     assert_eq!(value(&out, "server", "port"), 5006);
 }
+
+#[test]
+fn an_empty_llm_key_means_no_llm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = check(dir.path(), &[("OPENAI_API_KEY", "")], &[]);
+    assert!(ok, "{err}");
+    assert_eq!(value(&out, "llm", "api_key"), serde_yaml::Value::Null);
+    std::fs::write(dir.path().join("config.yaml"), "llm:\n  api_key: \"\"\n").unwrap();
+    let (ok, out, err) = check(dir.path(), &[], &[]);
+    assert!(ok, "{err}");
+    assert_eq!(value(&out, "llm", "api_key"), serde_yaml::Value::Null);
+    let (_, out, _) = check(dir.path(), &[("OPENAI_API_KEY", "sk-set")], &[]);
+    assert_eq!(value(&out, "llm", "api_key"), "[redacted]");
+}

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use conductor_gateway::conductor::catalogue;
 use conductor_gateway::config::{ApiKeySetting, Secret};
+use conductor_gateway::tools as catalogue;
 use regex::Regex;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -251,7 +251,7 @@ async fn document_is_openapi_3_1_and_lists_every_route_and_tool() {
         }
     }
 
-    for tool in catalogue::tools() {
+    for tool in catalogue::all() {
         let op = &doc["paths"][format!("/api/v1/tools/{}", tool.name)]["post"];
         assert!(op.is_object(), "no operation for tool {}", tool.name);
         assert_eq!(op["x-required-scope"], tool.scope.as_str(), "{}", tool.name);

@@ -146,6 +146,62 @@ async fn every_cli_tool_sends_the_contract_argv() {
     assert_eq!(app.invocations().len(), cases.len() + 2);
 }
 
+/// `../shared/CONTRACT.md`, "Tool results": four tools answer plain text,
+/// every other one the JSON text of `{status, stdout, stderr, returncode}`,
+/// including those answered without the CLI.
+#[tokio::test]
+async fn every_tool_answers_the_contract_text_shape() {
+    const PLAIN: [&str; 4] = [
+        "list_available_agents",
+        "get_agent_info",
+        "validate_conductor_system",
+        "backup_agents",
+    ];
+    let app = spawn_app().await;
+    let listed: Value = app.get("/api/v1/tools").await.json().await.unwrap();
+    let names: Vec<String> = listed["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names.len(), 13);
+    for name in &names {
+        let args = match name.as_str() {
+            "get_agent_info" | "clear_agent_history" => json!({"agent_id": "CodeReviewer_Agent"}),
+            "execute_agent_stateless" | "execute_agent_contextual" => {
+                json!({"agent_id": "CodeReviewer_Agent", "input_text": "hi"})
+            }
+            "start_interactive_session" => json!({"agent_id": "CodeReviewer_Agent"}),
+            "backup_agents" | "restore_agents" => json!({"backup_path": "b1"}),
+            "migrate_storage" => {
+                json!({"from_type": "filesystem", "to_type": "filesystem", "path": "m1", "no_config_update": true})
+            }
+            "set_environment" => json!({"environment": "staging"}),
+            _ => json!({}),
+        };
+        let (status, body) = app.tool(name, args).await;
+        assert_eq!(status, 200, "{name}: {body}");
+        let text = body["text"].as_str().unwrap();
+        if PLAIN.contains(&name.as_str()) {
+            assert!(
+                serde_json::from_str::<Value>(text).is_err(),
+                "{name}: {text}"
+            );
+            continue;
+        }
+        let object: Value =
+            serde_json::from_str(text).unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {text}"));
+        assert!(
+            object["status"] == "success" || object["status"] == "error",
+            "{name}: {text}"
+        );
+        assert!(object["stdout"].is_string(), "{name}: {text}");
+        assert!(object["stderr"].is_string(), "{name}: {text}");
+        assert!(object["returncode"].is_i64(), "{name}: {text}");
+    }
+}
+
 #[tokio::test]
 async fn plain_and_object_result_texts() {
     let app = spawn_app().await;

@@ -111,6 +111,29 @@ async fn the_2025_06_18_and_2025_11_25_revisions_get_a_session() {
 }
 
 #[tokio::test]
+async fn deleting_a_session_answers_no_content_and_ends_it() {
+    let app = spawn_app().await;
+    let (session, _) = raw_session(&app, "2025-11-25").await;
+    let request = app
+        .http
+        .delete(app.url("/mcp"))
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-11-25");
+    let response = within("DELETE /mcp", request.send()).await.unwrap();
+    assert_eq!(response.status(), 204);
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+    let after = within(
+        "tools/list on a deleted session",
+        post_mcp(&app, Some(&session), &list)
+            .header("mcp-protocol-version", "2025-11-25")
+            .send(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(after.status(), 404, "the session is gone");
+}
+
+#[tokio::test]
 async fn the_stateless_2026_07_28_revision_lists_and_calls_tools() {
     let app = spawn_app().await;
     let (handler, _) = TestClient::new();

@@ -57,15 +57,29 @@ pub fn input_text(field: &str, value: &str, max: usize) -> Result<(), ArgError> 
     Ok(())
 }
 
-/// Short free-text labels (environment, project): 1–256 characters, no control characters.
+/// Short free-text labels (environment, project): 1–256 characters, no
+/// control characters and no invisible format characters (bidi overrides,
+/// zero-width spaces), which would make a label read differently than it is.
 pub fn label(field: &str, value: &str) -> Result<(), ArgError> {
-    if value.trim().is_empty() || value.len() > 256 || value.chars().any(char::is_control) {
+    if value.trim().is_empty()
+        || value.len() > 256
+        || value.chars().any(|c| c.is_control() || is_format(c))
+    {
         return Err(ArgError::new(
             field,
-            "must be 1 to 256 characters without control characters",
+            "must be 1 to 256 characters without control or invisible formatting characters",
         ));
     }
     Ok(())
+}
+
+/// Unicode general category Cf (format), from the Unicode 16 tables.
+pub fn is_format(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x0890..=0x0891 | 0x08E2
+        | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
+        | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F | 0x1BCA0..=0x1BCA3
+        | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F)
 }
 
 /// A timeout in whole seconds between 1 and `max`.
@@ -173,6 +187,21 @@ mod tests {
         assert!(input_text("input_text", "  ", 10).is_err());
         let e = input_text("input_text", "0123456789a", 10).unwrap_err();
         assert!(e.too_large);
+    }
+
+    #[test]
+    fn labels_refuse_invisible_formatting() {
+        assert!(label("environment", "production").is_ok());
+        assert!(label("environment", "produção").is_ok());
+        for bad in [
+            "prod\u{202E}noitcudorp",
+            "a\u{200B}b",
+            "\u{FEFF}x",
+            "x\ny",
+            "",
+        ] {
+            assert!(label("environment", bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
