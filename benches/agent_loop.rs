@@ -19,8 +19,8 @@ use axum::body::Bytes;
 use axum::routing::post;
 use conductor_gateway::conductor::Conductor;
 use conductor_gateway::config::{Secret, Settings};
-use conductor_gateway::jobs::memory::{MemoryLimits, MemoryStore};
-use conductor_gateway::jobs::model::{JobRecord, JobState, new_job_id, now};
+use conductor_gateway::jobs::memory::MemoryStore;
+use conductor_gateway::jobs::model::{JobId, JobRecord, JobState, now};
 use conductor_gateway::jobs::{JobContext, JobStore};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
@@ -100,10 +100,11 @@ fn count(haystack: &[u8], needle: &[u8]) -> usize {
 }
 
 async fn new_context(store: &Arc<MemoryStore>, conductor: &Arc<Conductor>) -> JobContext {
-    let job_id = new_job_id();
+    let job_id = JobId::new();
     store
         .insert(JobRecord {
             job_id: job_id.clone(),
+            owner: "anonymous".into(),
             state: JobState::Running,
             command: "bench".into(),
             kind: "text".into(),
@@ -118,13 +119,14 @@ async fn new_context(store: &Arc<MemoryStore>, conductor: &Arc<Conductor>) -> Jo
         .await
         .unwrap();
     JobContext {
-        job_id: Arc::from(job_id.as_str()),
+        job_id,
         metadata: json!({}),
         cancel: CancellationToken::new(),
         store: store.clone(),
         conductor: conductor.clone(),
         scopes: conductor_gateway::auth::Scopes::ALL,
         owner: Arc::from("anonymous"),
+        approvals: Arc::default(),
     }
 }
 
@@ -166,13 +168,9 @@ async fn bench(warmup: usize, runs_wanted: usize) {
     let agent = conductor_gateway::agent::build(&settings)
         .unwrap()
         .expect("an agent with a key");
-    let store = Arc::new(MemoryStore::new(MemoryLimits {
-        max_events: 10_000,
-        max_bytes: 64 << 20,
-        retention: Duration::from_secs(3600),
-        max_retained: 1000,
-        conversation_max_messages: 40,
-    }));
+    let store = Arc::new(MemoryStore::new(conductor_gateway::startup::memory_limits(
+        &settings,
+    )));
     let conductor = Arc::new(Conductor::new(&settings, CancellationToken::new()));
 
     // The whole loop: ROUNDS tool rounds and a final answer round.

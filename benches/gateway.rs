@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use conductor_gateway::config::Settings;
 use conductor_gateway::jobs::Delivery;
-use conductor_gateway::jobs::memory::{MemoryLimits, MemoryStore};
-use conductor_gateway::jobs::model::{JobRecord, JobState, now};
+use conductor_gateway::jobs::JobEvent;
+use conductor_gateway::jobs::memory::MemoryStore;
+use conductor_gateway::jobs::model::{JobId, JobRecord, JobState, now};
 use conductor_gateway::jobs::store::JobStore;
 use conductor_gateway::startup::{Application, BuildOptions};
 use futures::StreamExt;
@@ -174,16 +175,16 @@ async fn tool_overhead(runs: usize) {
 }
 
 async fn store_fanout(subscribers: usize, events: usize) {
-    let store = Arc::new(MemoryStore::new(MemoryLimits {
-        max_events: events + 10,
-        max_bytes: 1 << 30,
-        retention: Duration::from_secs(60),
-        max_retained: 10,
-        conversation_max_messages: 10,
-    }));
+    let mut limits = conductor_gateway::startup::memory_limits(&Settings::default());
+    limits.max_events = events + 10;
+    limits.max_bytes = 1 << 30;
+    limits.store_max_bytes = 1 << 31;
+    let store = Arc::new(MemoryStore::new(limits));
+    let job: JobId = "job_bench".into();
     store
         .insert(JobRecord {
-            job_id: "job_bench".into(),
+            job_id: job.clone(),
+            owner: "anonymous".into(),
             state: JobState::Running,
             command: "bench".into(),
             kind: "tool".into(),
@@ -200,7 +201,7 @@ async fn store_fanout(subscribers: usize, events: usize) {
     let delivered = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     for _ in 0..subscribers {
-        let mut sub = store.subscribe("job_bench", 0).await.unwrap();
+        let mut sub = store.subscribe(&job, 0).await.unwrap();
         let delivered = delivered.clone();
         tasks.push(tokio::spawn(async move {
             let mut n = 0u64;
@@ -219,9 +220,12 @@ async fn store_fanout(subscribers: usize, events: usize) {
     for i in 0..events {
         store
             .append(
-                "job_bench",
-                "on_tool_output",
-                json!({"tool": "bench", "stream": "stdout", "line": format!("line {i}")}),
+                &job,
+                JobEvent::OnToolOutput {
+                    tool: "bench".into(),
+                    stream: conductor_gateway::conductor::StreamKind::Stdout,
+                    line: format!("line {i}"),
+                },
             )
             .await
             .unwrap();
@@ -230,7 +234,13 @@ async fn store_fanout(subscribers: usize, events: usize) {
         }
     }
     store
-        .append("job_bench", "end_of_stream", json!({}))
+        .append(
+            &job,
+            JobEvent::EndOfStream {
+                state: JobState::Succeeded,
+                message: "done".into(),
+            },
+        )
         .await
         .unwrap();
     for t in tasks {

@@ -15,6 +15,7 @@
 //! - `http`: the REST API (health, tools, jobs, SSE, console), its middleware
 //!   (auth, limits, metrics) and its error mapping.
 //! - `jobs`: background jobs, event logs and the job store.
+//! - `limits`: per-client request rate and open-stream limits, shared by both listeners.
 //! - `mcp`: the MCP server (Streamable HTTP, legacy SSE, stdio).
 //! - `metrics`: Prometheus metric names and the recorder.
 //! - `demo`: the conductor CLI double, also the `--demo` engine.
@@ -27,6 +28,7 @@ pub mod config;
 pub mod demo;
 pub mod http;
 pub mod jobs;
+pub mod limits;
 pub mod mcp;
 pub mod metrics;
 pub mod startup;

@@ -11,10 +11,10 @@ use tokio_util::task::TaskTracker;
 use crate::auth::Authenticator;
 use crate::conductor::Conductor;
 use crate::config::Settings;
-use crate::http::limits::Limiter;
 use crate::http::serve::serve;
 use crate::jobs::JobManager;
-use crate::jobs::memory::{MemoryLimits, MemoryStore};
+use crate::jobs::memory::{ConversationLimits, MemoryLimits, MemoryStore};
+use crate::limits::Limiter;
 use crate::state::{AppState, Mode};
 
 /// How to build the application beyond its settings.
@@ -95,13 +95,7 @@ impl Application {
         }
         let stopping = CancellationToken::new();
         let tracker = TaskTracker::new();
-        let store = Arc::new(MemoryStore::new(MemoryLimits {
-            max_events: settings.jobs.event_log_max_events,
-            max_bytes: settings.jobs.event_log_max_bytes,
-            retention: Duration::from_secs(settings.jobs.retention_secs),
-            max_retained: settings.jobs.max_retained_jobs,
-            conversation_max_messages: settings.llm.conversation_max_messages,
-        }));
+        let store = Arc::new(MemoryStore::new(memory_limits(&settings)));
         let limiter = Arc::new(Limiter::new(&settings.limits));
         spawn_sweeper(store.clone(), limiter.clone(), &settings, stopping.clone());
         let agent = crate::agent::build(&settings)?;
@@ -115,10 +109,11 @@ impl Application {
             cancel_all.clone(),
         ));
         let auth = Arc::new(Authenticator::new(&settings.auth));
-        if auth.is_open() && !is_loopback(&settings.server.host) {
+        if auth.is_open() && !crate::http::origin::is_loopback(&settings.server.host) {
+            // Only reachable with `auth.allow_open: true`; say what it means.
             tracing::warn!(
                 host = %settings.server.host,
-                "NO API KEYS CONFIGURED and bound to a non-loopback address: anyone who can reach this port can run agents and restore backups. Set auth.api_keys or GATEWAY_API_KEYS."
+                "NO API KEYS CONFIGURED and bound to a non-loopback address (auth.allow_open): anyone who can reach this port can run agents and restore backups. Set auth.api_keys or GATEWAY_API_KEYS."
             );
         }
         let _ = crate::metrics::handle();
@@ -271,9 +266,21 @@ fn spawn_sweeper(
     });
 }
 
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+/// The in-memory store's bounds, from the jobs and LLM settings.
+pub fn memory_limits(settings: &Settings) -> MemoryLimits {
+    let jobs = &settings.jobs;
+    let llm = &settings.llm;
+    MemoryLimits {
+        max_events: jobs.event_log_max_events,
+        max_bytes: jobs.event_log_max_bytes,
+        retention: Duration::from_secs(jobs.retention_secs),
+        max_retained: jobs.max_retained_jobs,
+        store_max_bytes: jobs.store_max_bytes,
+        conversations: ConversationLimits {
+            max_messages: llm.conversation_max_messages,
+            max_bytes: llm.conversation_max_bytes,
+            max_count: llm.conversation_max_count,
+            ttl: Duration::from_secs(llm.conversation_ttl_secs),
+        },
+    }
 }

@@ -8,8 +8,8 @@ use tokio_util::task::TaskTracker;
 use crate::auth::Authenticator;
 use crate::conductor::Conductor;
 use crate::config::Settings;
-use crate::http::limits::Limiter;
 use crate::jobs::JobManager;
+use crate::limits::Limiter;
 
 /// What backs the gateway, as `/health` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

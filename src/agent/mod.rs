@@ -42,10 +42,13 @@ pub fn build(settings: &Settings) -> anyhow::Result<Option<Arc<dyn Agent>>> {
     let tools = catalogue::all();
     let functions = function_definitions(tools)
         .context("the tool catalogue does not fit OpenAI function calling")?;
+    // Each function with the scope it needs: a caller is offered only its own.
+    let functions = tools.iter().map(|t| t.scope).zip(functions).collect();
     let client = llm::LlmClient::new(&settings.llm, key).context("setting up the LLM client")?;
     let agent = LlmAgent::new(
         client,
         &settings.llm,
+        &settings.agent,
         functions,
         prompt::system_prompt(tools),
     );

@@ -9,8 +9,11 @@ use serde_json::{Map, Value, json};
 use super::chunks::{Assembler, Turn};
 use super::llm::{LlmClient, LlmError};
 use super::{calls, memory};
-use crate::config::LlmSettings;
-use crate::jobs::{Agent, JobContext, JobFailure};
+use std::time::Duration;
+
+use crate::auth::{Scope, Scopes};
+use crate::config::{AgentSettings, LlmSettings};
+use crate::jobs::{Agent, JobContext, JobEvent, JobFailure};
 
 /// Why a run failed (the job's `error` event carries the text).
 #[derive(Debug, thiserror::Error)]
@@ -30,46 +33,67 @@ pub struct LlmAgent {
     client: LlmClient,
     model: String,
     system_prompt: String,
-    /// The request fields that never change: model, tools, stream options…
-    /// serialised once, so a round only serialises its messages.
-    fixed_fields: String,
+    /// The request fields that never change (model, stream options, the
+    /// tools a caller's scopes allow) serialised once per set of scopes, so
+    /// a round only serialises its messages. Indexed by `Scopes::bits`.
+    fixed_fields: Vec<String>,
     max_steps: u32,
     tool_result_max_chars: usize,
+    gate: calls::Gate,
 }
 
 impl LlmAgent {
     pub fn new(
         client: LlmClient,
         settings: &LlmSettings,
-        functions: Vec<Value>,
+        agent: &AgentSettings,
+        functions: Vec<(Scope, Value)>,
         system_prompt: String,
     ) -> Self {
-        let mut fixed = Map::new();
-        fixed.insert("model".into(), Value::from(settings.model.clone()));
-        fixed.insert("stream".into(), Value::Bool(true));
-        fixed.insert("stream_options".into(), json!({ "include_usage": true }));
-        fixed.insert("tools".into(), Value::Array(functions));
-        if let Some(t) = settings.temperature {
-            fixed.insert("temperature".into(), json!(t));
-        }
-        if let Some(m) = settings.max_tokens {
-            fixed.insert("max_tokens".into(), json!(m));
-        }
-        let fixed = Value::Object(fixed).to_string();
+        let fixed_fields = (0..=Scopes::ALL.bits())
+            .map(|bits| {
+                let scopes = Scopes::from_bits(bits);
+                let offered: Vec<Value> = functions
+                    .iter()
+                    .filter(|(scope, _)| scopes.allows(*scope))
+                    .map(|(_, f)| f.clone())
+                    .collect();
+                let mut fixed = Map::new();
+                fixed.insert("model".into(), Value::from(settings.model.clone()));
+                fixed.insert("stream".into(), Value::Bool(true));
+                fixed.insert("stream_options".into(), json!({ "include_usage": true }));
+                if !offered.is_empty() {
+                    fixed.insert("tools".into(), Value::Array(offered));
+                }
+                if let Some(t) = settings.temperature {
+                    fixed.insert("temperature".into(), json!(t));
+                }
+                if let Some(m) = settings.max_tokens {
+                    fixed.insert("max_tokens".into(), json!(m));
+                }
+                let fixed = Value::Object(fixed).to_string();
+                // `{...}` without its closing brace; `body` appends the messages.
+                fixed[..fixed.len() - 1].to_string()
+            })
+            .collect();
         Self {
             client,
             model: settings.model.clone(),
             system_prompt,
-            // `{...}` without its closing brace; `body` appends the messages.
-            fixed_fields: fixed[..fixed.len() - 1].to_string(),
+            fixed_fields,
             max_steps: settings.max_steps,
             tool_result_max_chars: settings.tool_result_max_chars,
+            gate: calls::Gate {
+                policy: agent.destructive_tools,
+                timeout: Duration::from_secs(agent.approval_timeout_secs),
+            },
         }
     }
 
-    fn body(&self, messages: &[Value]) -> Bytes {
-        let mut body = String::with_capacity(self.fixed_fields.len() + 256 * messages.len());
-        body.push_str(&self.fixed_fields);
+    fn body(&self, scopes: Scopes, messages: &[Value]) -> Bytes {
+        let fixed = &self.fixed_fields[scopes.bits() as usize];
+        let mut body = String::with_capacity(fixed.len() + 256 * messages.len());
+        body.push_str(fixed);
         body.push_str(",\"messages\":");
         // Serialising `Value`s into a String cannot fail.
         body.push_str(&serde_json::to_string(messages).unwrap_or_else(|_| "[]".into()));
@@ -111,7 +135,8 @@ impl LlmAgent {
                 "content": if turn.content.is_empty() { Value::Null } else { Value::from(turn.content) },
                 "tool_calls": tool_calls,
             }));
-            let results = calls::run_all(ctx, &turn.calls, self.tool_result_max_chars).await;
+            let results =
+                calls::run_all(ctx, &turn.calls, self.tool_result_max_chars, &self.gate).await;
             history.extend(results);
         }
         Err(RunError::MaxSteps(self.max_steps))
@@ -124,10 +149,11 @@ impl LlmAgent {
         step: u32,
         history: &[Value],
     ) -> Result<Turn, RunError> {
-        ctx.emit(
-            "on_llm_start",
-            json!({ "step": step, "model": self.model, "messages": history.len() + 1 }),
-        )
+        ctx.emit(JobEvent::OnLlmStart {
+            step,
+            model: self.model.clone(),
+            messages: history.len() + 1,
+        })
         .await;
         let mut messages = Vec::with_capacity(history.len() + 1);
         messages.push(json!({ "role": "system", "content": self.system_prompt }));
@@ -145,26 +171,27 @@ impl LlmAgent {
                         }
                     }
                 }
-                let names: Vec<&str> = turn.calls.iter().map(|c| c.name.as_str()).collect();
-                ctx.emit(
-                    "on_llm_end",
-                    json!({
-                        "step": step,
-                        "usage": turn.usage,
-                        "finish_reason": turn.finish_reason,
-                        "tool_calls": names,
-                    }),
-                )
+                let names: Vec<String> = turn.calls.iter().map(|c| c.name.clone()).collect();
+                ctx.emit(JobEvent::OnLlmEnd {
+                    step,
+                    usage: turn.usage.clone(),
+                    finish_reason: turn.finish_reason.clone(),
+                    tool_calls: Some(names),
+                    error: None,
+                })
                 .await;
                 Ok(turn)
             }
             Err(e) => {
                 crate::metrics::llm_request("error");
                 // Every `on_llm_start` gets its `on_llm_end`, failed rounds included.
-                ctx.emit(
-                    "on_llm_end",
-                    json!({ "step": step, "error": e.to_string() }),
-                )
+                ctx.emit(JobEvent::OnLlmEnd {
+                    step,
+                    usage: None,
+                    finish_reason: None,
+                    tool_calls: None,
+                    error: Some(e.to_string()),
+                })
                 .await;
                 Err(e.into())
             }
@@ -177,11 +204,11 @@ impl LlmAgent {
         step: u32,
         messages: &[Value],
     ) -> Result<Turn, LlmError> {
-        let mut stream = self.client.open(self.body(messages)).await?;
+        let mut stream = self.client.open(self.body(ctx.scopes, messages)).await?;
         let mut turn = Assembler::default();
         while let Some(chunk) = stream.next().await? {
             if let Some(piece) = turn.push(chunk) {
-                ctx.emit("on_llm_new_token", json!({ "chunk": piece, "step": step }))
+                ctx.emit(JobEvent::OnLlmNewToken { chunk: piece, step })
                     .await;
             }
             if turn.finished() {
@@ -196,12 +223,12 @@ impl LlmAgent {
 impl Agent for LlmAgent {
     #[tracing::instrument(skip_all, fields(job_id = %ctx.job_id))]
     async fn run(&self, ctx: &JobContext, text: &str) -> Result<String, JobFailure> {
-        ctx.emit(
-            "on_chain_start",
-            json!({ "input": text, "model": self.model }),
-        )
+        ctx.emit(JobEvent::OnChainStart {
+            input: text.to_string(),
+            model: self.model.clone(),
+        })
         .await;
-        let conversation = memory::conversation_id(&ctx.metadata);
+        let conversation = memory::conversation_key(&ctx.owner, &ctx.metadata);
         let mut history = match &conversation {
             Some(id) => memory::load(ctx.store.as_ref(), id).await,
             None => Vec::new(),
@@ -219,20 +246,24 @@ impl Agent for LlmAgent {
                 if let Some(id) = &conversation {
                     memory::save(ctx.store.as_ref(), id, history).await;
                 }
-                ctx.emit(
-                    "on_chain_end",
-                    json!({ "status": "success", "output": answer, "steps": steps }),
-                )
+                ctx.emit(JobEvent::OnChainEnd {
+                    status: "success".into(),
+                    output: Some(answer.clone()),
+                    steps: Some(steps),
+                    error: None,
+                })
                 .await;
                 Ok(answer)
             }
             Err(e) => {
                 let message = e.to_string();
                 tracing::warn!(error = %message, "agent run failed");
-                ctx.emit(
-                    "on_chain_end",
-                    json!({ "status": "error", "error": message }),
-                )
+                ctx.emit(JobEvent::OnChainEnd {
+                    status: "error".into(),
+                    output: None,
+                    steps: None,
+                    error: Some(message.clone()),
+                })
                 .await;
                 Err(JobFailure::failed(message))
             }

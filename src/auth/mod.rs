@@ -4,6 +4,8 @@
 //! no key configured the gateway runs open, as the old service did: every
 //! caller is the anonymous principal with every scope.
 
+use std::sync::{Arc, LazyLock};
+
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -34,11 +36,20 @@ impl Scope {
 }
 
 /// A set of scopes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Scopes(u8);
 
 impl Scopes {
     pub const ALL: Scopes = Scopes(0b111);
+
+    /// The set as bits (read 1, run 2, admin 4).
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    pub fn from_bits(bits: u8) -> Self {
+        Scopes(bits & Self::ALL.0)
+    }
 
     fn bit(scope: Scope) -> u8 {
         match scope {
@@ -77,17 +88,36 @@ impl Scopes {
 /// The caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    /// The key's configured name, or a short digest prefix; `anonymous` when open.
-    pub name: String,
+    /// The key's configured name (unique: duplicates are refused at start-up),
+    /// or a digest prefix of the key; `anonymous` when the gateway is open.
+    pub name: Arc<str>,
     pub scopes: Scopes,
 }
 
+/// The one owner of everything in a gateway without keys.
+pub const ANONYMOUS: &str = "anonymous";
+
 impl Principal {
     pub fn anonymous() -> Self {
+        static NAME: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from(ANONYMOUS));
         Self {
-            name: "anonymous".into(),
+            name: NAME.clone(),
             scopes: Scopes::ALL,
         }
+    }
+
+    pub fn is_anonymous(&self) -> bool {
+        &*self.name == ANONYMOUS
+    }
+
+    /// Admins see and cancel every principal's jobs; others only their own.
+    pub fn sees_all(&self) -> bool {
+        self.scopes.allows(Scope::Admin)
+    }
+
+    /// Whether this principal may see what `owner` created.
+    pub fn may_see(&self, owner: &str) -> bool {
+        self.sees_all() || &*self.name == owner
     }
 
     /// Ok, or the message of a 403 naming the missing scope.
@@ -127,6 +157,16 @@ fn digest(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
 }
 
+/// The name of a key configured without one: `key-` and 8 bytes of its digest.
+pub fn key_name_of(key: &str) -> String {
+    key_name(&digest(key))
+}
+
+fn key_name(digest: &[u8; 32]) -> String {
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("key-{hex}")
+}
+
 impl Authenticator {
     pub fn new(settings: &AuthSettings) -> Self {
         let keys = settings
@@ -134,19 +174,11 @@ impl Authenticator {
             .iter()
             .map(|k| {
                 let digest = digest(k.key.expose());
-                let name = k.name.clone().unwrap_or_else(|| {
-                    format!(
-                        "key-{}",
-                        digest[..4]
-                            .iter()
-                            .map(|b| format!("{b:02x}"))
-                            .collect::<String>()
-                    )
-                });
+                let name = k.name.clone().unwrap_or_else(|| key_name(&digest));
                 Key {
                     digest,
                     principal: Principal {
-                        name,
+                        name: Arc::from(name),
                         scopes: Scopes::from_names(k.scopes.iter().map(String::as_str)),
                     },
                 }
@@ -199,6 +231,7 @@ mod tests {
                 },
             ],
             protect_metrics: false,
+            allow_open: false,
         }
     }
 
@@ -215,7 +248,7 @@ mod tests {
         assert_eq!(auth.authenticate(None), Err(AuthError::Missing));
         assert_eq!(auth.authenticate(Some("nope")), Err(AuthError::Invalid));
         let reader = auth.authenticate(Some("reader-key")).unwrap();
-        assert_eq!(reader.name, "reader");
+        assert_eq!(&*reader.name, "reader");
         assert!(reader.require(Scope::Read).is_ok());
         let denied = reader.require(Scope::Admin).unwrap_err();
         assert!(denied.contains("'admin'"), "{denied}");

@@ -64,6 +64,7 @@ pub struct Runner {
     waiting: AtomicUsize,
     running: AtomicUsize,
     shutdown: CancellationToken,
+    checked: std::sync::Mutex<Option<(Instant, Result<String, String>)>>,
 }
 
 impl Runner {
@@ -75,6 +76,7 @@ impl Runner {
             waiting: AtomicUsize::new(0),
             running: AtomicUsize::new(0),
             shutdown,
+            checked: std::sync::Mutex::new(None),
         }
     }
 
@@ -92,8 +94,22 @@ impl Runner {
         self.waiting.load(Ordering::Relaxed)
     }
 
-    /// Whether the configured program exists and is executable; the reason when not.
+    /// Whether the configured program exists and is executable; the reason
+    /// when not. Looked at once a second at most: health probes call it on
+    /// every request.
     pub fn check(&self) -> Result<String, String> {
+        let mut cached = self.checked.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, result)) = &*cached
+            && at.elapsed() < Duration::from_secs(1)
+        {
+            return result.clone();
+        }
+        let result = self.check_now();
+        *cached = Some((Instant::now(), result.clone()));
+        result
+    }
+
+    fn check_now(&self) -> Result<String, String> {
         let Some(cmd) = &self.config.command else {
             return Err("no conductor CLI configured (set CONDUCTOR_PROJECT_PATH or conductor.command, or start with --demo)".into());
         };

@@ -11,6 +11,6 @@ mod settings;
 pub use load::{ConfigError, ConfigSource, child_env, load, no_color};
 pub use secret::Secret;
 pub use settings::{
-    ApiKeySetting, AuthSettings, ConductorSettings, JobSettings, LimitSettings, LlmSettings,
-    LogFormat, McpSettings, ServerSettings, Settings,
+    AgentSettings, ApiKeySetting, AuthSettings, ConductorSettings, DestructivePolicy, JobSettings,
+    LimitSettings, LlmSettings, LogFormat, McpSettings, ServerSettings, Settings,
 };

@@ -21,6 +21,7 @@ pub struct Settings {
     pub llm: LlmSettings,
     pub auth: AuthSettings,
     pub limits: LimitSettings,
+    pub agent: AgentSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -46,22 +47,34 @@ pub struct ServerSettings {
     pub shutdown_grace_secs: u64,
     /// `text` (human-readable) or `json` logs.
     pub log_format: LogFormat,
-    /// Origins allowed by CORS; `["*"]` allows any origin, as the old service did.
+    /// Browser origins allowed besides the gateway's own (CORS and the
+    /// origin check); `["*"]` allows any origin, as the old service did.
     pub cors_allowed_origins: Vec<String>,
+    /// `Host` values accepted besides loopback names and the bound address
+    /// (DNS-rebinding protection); `["*"]` accepts any.
+    pub allowed_hosts: Vec<String>,
     /// Largest accepted request body in bytes (413 beyond).
     pub max_body_bytes: usize,
+    /// Log every request at INFO (method, route, status, duration, request id).
+    pub access_log: bool,
+    /// Proxies (CIDRs or addresses) whose `Forwarded` / `X-Forwarded-For`
+    /// header names the client, for rate limits and logs.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for ServerSettings {
     fn default() -> Self {
         Self {
-            host: "0.0.0.0".into(),
+            host: "127.0.0.1".into(),
             port: 5006,
             mcp_port: 8006,
             shutdown_grace_secs: 10,
             log_format: LogFormat::Text,
-            cors_allowed_origins: vec!["*".into()],
+            cors_allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
             max_body_bytes: 1024 * 1024,
+            access_log: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -163,6 +176,12 @@ pub struct JobSettings {
     pub execute_wait_secs: u64,
     /// Seconds an `Idempotency-Key` maps to the job it started.
     pub idempotency_window_secs: u64,
+    /// Bytes of all jobs' records and event logs kept in memory together.
+    pub store_max_bytes: usize,
+    /// Largest `metadata` of a payload, in bytes of JSON (413 beyond).
+    pub max_metadata_bytes: usize,
+    /// Largest page of `GET /api/v1/jobs` (`limit` is clamped to it).
+    pub max_page: usize,
 }
 
 impl Default for JobSettings {
@@ -178,6 +197,9 @@ impl Default for JobSettings {
             retry_ms: 2000,
             execute_wait_secs: 600,
             idempotency_window_secs: 600,
+            store_max_bytes: 256 * 1024 * 1024,
+            max_metadata_bytes: 16 * 1024,
+            max_page: 100,
         }
     }
 }
@@ -194,6 +216,12 @@ pub struct McpSettings {
     pub allowed_hosts: Vec<String>,
     /// Least milliseconds between two progress notifications of one call.
     pub progress_interval_ms: u64,
+    /// MCP sessions (Streamable HTTP and legacy SSE) open at once, in total.
+    pub max_sessions: usize,
+    /// MCP sessions one API key (one client address when open) may hold.
+    pub max_sessions_per_client: usize,
+    /// Seconds an idle Streamable HTTP session is kept.
+    pub session_idle_secs: u64,
 }
 
 impl Default for McpSettings {
@@ -203,6 +231,9 @@ impl Default for McpSettings {
             allowed_origins: Vec::new(),
             allowed_hosts: Vec::new(),
             progress_interval_ms: 250,
+            max_sessions: 1000,
+            max_sessions_per_client: 50,
+            session_idle_secs: 600,
         }
     }
 }
@@ -235,6 +266,12 @@ pub struct LlmSettings {
     pub tool_result_max_chars: usize,
     /// Messages kept per conversation (`metadata.conversation_id`).
     pub conversation_max_messages: usize,
+    /// Bytes kept per conversation (the oldest messages go first).
+    pub conversation_max_bytes: usize,
+    /// Conversations kept in all (the least recently used go first).
+    pub conversation_max_count: usize,
+    /// Seconds an unused conversation is kept.
+    pub conversation_ttl_secs: u64,
 }
 
 impl Default for LlmSettings {
@@ -251,6 +288,9 @@ impl Default for LlmSettings {
             retry_max_secs: 60,
             tool_result_max_chars: 16_000,
             conversation_max_messages: 40,
+            conversation_max_bytes: 256 * 1024,
+            conversation_max_count: 1000,
+            conversation_ttl_secs: 24 * 3600,
         }
     }
 }
@@ -267,6 +307,15 @@ pub struct LimitSettings {
     pub max_streams_per_client: usize,
     /// Seconds a client may take to send a request's headers.
     pub header_read_timeout_secs: u64,
+    /// Seconds a client may take to send a request's body.
+    pub body_read_timeout_secs: u64,
+    /// Seconds a connection may stay open with no request in progress
+    /// (HTTP/1 before its first byte and between requests; HTTP/2 with no stream).
+    pub idle_timeout_secs: u64,
+    /// Connections open at once, per listener.
+    pub max_connections: usize,
+    /// Connections one client address may hold open, per listener.
+    pub max_connections_per_addr: usize,
 }
 
 impl Default for LimitSettings {
@@ -276,6 +325,10 @@ impl Default for LimitSettings {
             burst: 100,
             max_streams_per_client: 100,
             header_read_timeout_secs: 10,
+            body_read_timeout_secs: 30,
+            idle_timeout_secs: 60,
+            max_connections: 10_000,
+            max_connections_per_addr: 1000,
         }
     }
 }
@@ -287,6 +340,40 @@ pub struct AuthSettings {
     pub api_keys: Vec<ApiKeySetting>,
     /// Whether `/metrics` needs a key.
     pub protect_metrics: bool,
+    /// Allows serving a non-loopback address without keys (anyone who can
+    /// reach the port can then run agents).
+    pub allow_open: bool,
+}
+
+/// What the agent does when the model asks for a destructive tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DestructivePolicy {
+    /// A person approves or denies each call (the job waits).
+    #[default]
+    Approve,
+    /// Never: the model is told to ask the user to run it directly.
+    Deny,
+    /// Run it like any other tool.
+    Allow,
+}
+
+/// `agent.*`: what the LLM agent may do on its own.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AgentSettings {
+    pub destructive_tools: DestructivePolicy,
+    /// Seconds an approval request waits for an answer; no answer is a denial.
+    pub approval_timeout_secs: u64,
+}
+
+impl Default for AgentSettings {
+    fn default() -> Self {
+        Self {
+            destructive_tools: DestructivePolicy::Approve,
+            approval_timeout_secs: 300,
+        }
+    }
 }
 
 /// One API key and the scopes it grants.
@@ -355,6 +442,36 @@ impl Settings {
         {
             return bad("server.host", "must be an IP address or localhost");
         }
+        let loopback = crate::http::origin::is_loopback(&self.server.host);
+        if !loopback && self.auth.api_keys.is_empty() && !self.auth.allow_open {
+            return Err((
+                "server.host".into(),
+                format!(
+                    "binding {} without API keys would let anyone who reaches the port run agents (and so code) on this host; set auth.api_keys or GATEWAY_API_KEYS, or set auth.allow_open: true to accept that",
+                    self.server.host
+                ),
+            ));
+        }
+        for cidr in &self.server.trusted_proxies {
+            if cidr.parse::<ipnet::IpNet>().is_err() && cidr.parse::<std::net::IpAddr>().is_err() {
+                return bad(
+                    "server.trusted_proxies",
+                    "entries are addresses or CIDRs (10.0.0.0/8)",
+                );
+            }
+        }
+        if self.jobs.max_page == 0 {
+            return bad("jobs.max_page", "must be at least 1");
+        }
+        if self.limits.max_connections == 0 || self.limits.max_connections_per_addr == 0 {
+            return bad("limits.max_connections", "must be at least 1");
+        }
+        if self.limits.idle_timeout_secs == 0 || self.limits.body_read_timeout_secs == 0 {
+            return bad(
+                "limits.idle_timeout_secs",
+                "timeouts must be at least 1 second",
+            );
+        }
         if self.limits.header_read_timeout_secs == 0 {
             return bad("limits.header_read_timeout_secs", "must be at least 1");
         }
@@ -364,6 +481,30 @@ impl Settings {
                     "auth.api_keys.key",
                     "API keys must be at least 16 characters",
                 );
+            }
+        }
+        // Ownership follows the key's name: two keys with one name would share jobs.
+        let mut names = std::collections::HashSet::new();
+        let mut keys = std::collections::HashSet::new();
+        for key in &self.auth.api_keys {
+            let name = key
+                .name
+                .clone()
+                .unwrap_or_else(|| crate::auth::key_name_of(key.key.expose()));
+            if name == crate::auth::ANONYMOUS {
+                return bad(
+                    "auth.api_keys.name",
+                    "`anonymous` is reserved for a gateway without keys",
+                );
+            }
+            if !names.insert(name.clone()) {
+                return Err((
+                    "auth.api_keys.name".into(),
+                    format!("the name `{name}` is given to two keys; each key needs its own name"),
+                ));
+            }
+            if !keys.insert(key.key.expose().to_string()) {
+                return bad("auth.api_keys.key", "the same key is configured twice");
             }
         }
         for scope in self.auth.api_keys.iter().flat_map(|k| &k.scopes) {

@@ -1,12 +1,75 @@
-//! The JSON body extractor: 422 for a body that is not JSON, 413 past the size
-//! limit, both in the `{"detail": ...}` shape (axum's own rejections are plain text).
+//! Request bodies: read whole, within a size limit and a time limit, before
+//! any handler sees them (both listeners); and the JSON body extractor: 422
+//! for a body that is not JSON, 413 past the size limit, 408 past the time
+//! limit, all in the `{"detail": ...}` shape.
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
 use serde_json::Value;
 
 use super::error::ApiError;
+
+/// How much of a body, and how fast.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    pub max_bytes: usize,
+    pub timeout: Duration,
+}
+
+/// Middleware: reads the body within its limits, so a client that trickles
+/// a body (or sends a huge one) ties up nothing past them.
+pub async fn buffered(State(limits): State<BodyLimits>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let empty = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .is_some_and(|v| v == "0")
+        || (!parts.headers.contains_key(header::CONTENT_LENGTH)
+            && !parts.headers.contains_key(header::TRANSFER_ENCODING));
+    if empty {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limits.max_bytes) {
+        return too_large().into_response();
+    }
+    let limited = http_body_util::Limited::new(body, limits.max_bytes);
+    let bytes = match tokio::time::timeout(limits.timeout, limited.collect()).await {
+        Err(_) => {
+            return ApiError::RequestTimeout(format!(
+                "the request body did not arrive within {} s (limits.body_read_timeout_secs)",
+                limits.timeout.as_secs()
+            ))
+            .into_response();
+        }
+        Ok(Err(e)) => {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                return too_large().into_response();
+            }
+            return ApiError::BadRequest(format!("cannot read the request body: {e}"))
+                .into_response();
+        }
+        Ok(Ok(collected)) => collected.to_bytes(),
+    };
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+fn too_large() -> ApiError {
+    ApiError::too_large("request body is larger than the configured limit (server.max_body_bytes)")
+}
 
 /// A request body parsed as a JSON value; an empty body reads as `{}`.
 pub struct JsonBody(pub Value);
@@ -18,11 +81,9 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         refuse_cross_site_form(&req)?;
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::too_large(
-                    "request body is larger than the configured limit (server.max_body_bytes)",
-                )
+                too_large()
             } else {
-                ApiError::bad_request(format!("cannot read the request body: {e}"))
+                ApiError::BadRequest(format!("cannot read the request body: {e}"))
             }
         })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -59,12 +120,9 @@ fn refuse_cross_site_form(req: &Request) -> Result<(), ApiError> {
         kind.as_str(),
         "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data"
     ) {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!(
-                "send the body as application/json (a browser request with Content-Type {kind} is refused)"
-            ),
-        ));
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "send the body as application/json (a browser request with Content-Type {kind} is refused)"
+        )));
     }
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! The web console: plain HTML, CSS and JavaScript modules from `web/`, embedded
-//! in the binary and served at `/`, `/ui` and `/ui/<asset>`.
+//! in the binary and served at `/`, `/ui` and `/ui/<asset>` (routes in `routes.rs`).
 //!
 //! The assets are listed once in [`ASSETS`]; a unit test checks that every file
 //! the page or a module refers to is in that list, so a new module cannot be
@@ -7,11 +7,9 @@
 //! console loads nothing from outside the gateway (its Content-Security-Policy
 //! says so to the browser too).
 
-use axum::Router;
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 
 /// One embedded file: its path under `/ui/`, its content type, its bytes.
 struct Asset {
@@ -55,20 +53,13 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
 img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; \
 form-action 'none'; frame-ancestors 'none'";
 
-/// `/`, `/ui`, `/ui/` (the page) and `/ui/{*path}` (its assets).
-pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new()
-        .route("/", get(index))
-        .route("/ui", get(index))
-        .route("/ui/", get(index))
-        .route("/ui/{*path}", get(asset))
-}
-
-async fn index() -> Response {
+/// `/`, `/ui`, `/ui/`: the page.
+pub async fn index() -> Response {
     serve("index.html")
 }
 
-async fn asset(Path(path): Path<String>) -> Response {
+/// `/ui/{*path}`: its assets.
+pub async fn asset(Path(path): Path<String>) -> Response {
     serve(&path)
 }
 
@@ -78,7 +69,7 @@ fn find(path: &str) -> Option<&'static Asset> {
 
 fn serve(path: &str) -> Response {
     let Some(asset) = find(path) else {
-        return super::error::ApiError::not_found(format!("No console asset named '{path}'"))
+        return super::error::ApiError::NotFound(format!("No console asset named '{path}'"))
             .into_response();
     };
     let mut response = (StatusCode::OK, asset.body).into_response();

@@ -2,41 +2,131 @@
 
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::Serialize;
 
+use super::openapi::Operation;
 use crate::state::AppState;
 
-pub async fn health(State(state): State<AppState>) -> Json<Value> {
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    /// The CLI is usable and an LLM is configured.
+    Healthy,
+    /// A check failed; `checks` says which.
+    Degraded,
+}
+
+/// `/health`: the contract's fields plus `checks`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "Health")]
+pub struct HealthBody {
+    pub status: HealthStatus,
+    /// Always `conductor_gateway`.
+    #[schemars(extend("const" = "conductor_gateway"))]
+    pub service: &'static str,
+    /// The gateway's version (semver).
+    pub version: &'static str,
+    /// What backs the gateway: `cli` (a configured conductor CLI) or `demo` (the built-in demo engine).
+    #[schemars(extend("enum" = ["cli", "demo"]))]
+    pub mode: &'static str,
+    pub endpoints: HealthEndpoints,
+    pub checks: HealthChecks,
+}
+
+/// Where the surfaces are, as absolute URLs built from `server.host` and the ports.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct HealthEndpoints {
+    /// The REST API's base URL (`…/api/v1`).
+    pub api: String,
+    /// The MCP listener's base URL.
+    pub mcp: String,
+    /// This endpoint's URL.
+    pub health: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct HealthChecks {
+    pub conductor: ConductorCheck,
+    pub llm: LlmCheck,
+}
+
+/// Is the conductor CLI usable?
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ConductorCheck {
+    pub ok: bool,
+    /// What was found, or why it is unusable.
+    pub detail: String,
+    /// `cli` or `demo`.
+    pub mode: &'static str,
+}
+
+/// Is an LLM configured (plain-text commands need one)?
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LlmCheck {
+    pub ok: bool,
+    pub configured: bool,
+    /// The model name, when configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    pub detail: &'static str,
+}
+
+pub async fn health(State(state): State<AppState>) -> Json<HealthBody> {
     let conductor = state.conductor.runner().check();
     let llm_configured = state.settings.llm.api_key.is_some();
     let healthy = conductor.is_ok() && llm_configured;
     let host = &state.settings.server.host;
     let mcp_port = state.mcp_port.unwrap_or(state.settings.server.mcp_port);
-    let mut conductor_check = match &conductor {
-        Ok(detail) => json!({"ok": true, "detail": detail}),
-        Err(detail) => json!({"ok": false, "detail": detail}),
+    let mode = state.mode.as_str();
+    let (ok, detail) = match conductor {
+        Ok(detail) => (true, detail),
+        Err(detail) => (false, detail),
     };
-    conductor_check["mode"] = Value::from(state.mode.as_str());
-    let llm_check = if llm_configured {
-        json!({"ok": true, "configured": true, "model": state.settings.llm.model,
-               "detail": "plain-text commands go to the model"})
+    let llm = if llm_configured {
+        LlmCheck {
+            ok: true,
+            configured: true,
+            model: Some(state.settings.llm.model.clone()),
+            detail: "plain-text commands go to the model",
+        }
     } else {
-        json!({"ok": false, "configured": false,
-               "detail": "no LLM configured (set OPENAI_API_KEY): plain-text commands are refused; slash commands, {\"tool\": ...} payloads and MCP work"})
+        LlmCheck {
+            ok: false,
+            configured: false,
+            model: None,
+            detail: "no LLM configured (set OPENAI_API_KEY): plain-text commands are refused; slash commands, {\"tool\": ...} payloads and MCP work",
+        }
     };
-    Json(json!({
-        "status": if healthy { "healthy" } else { "degraded" },
-        "service": "conductor_gateway",
-        "version": env!("CARGO_PKG_VERSION"),
-        "mode": state.mode.as_str(),
-        "endpoints": {
-            "api": format!("http://{host}:{}/api/v1", state.http_port),
-            "mcp": format!("http://{host}:{mcp_port}"),
-            "health": format!("http://{host}:{}/health", state.http_port),
+    Json(HealthBody {
+        status: if healthy {
+            HealthStatus::Healthy
+        } else {
+            HealthStatus::Degraded
         },
-        "checks": {
-            "conductor": conductor_check,
-            "llm": llm_check,
+        service: "conductor_gateway",
+        version: env!("CARGO_PKG_VERSION"),
+        mode,
+        endpoints: HealthEndpoints {
+            api: format!("http://{host}:{}/api/v1", state.http_port),
+            mcp: format!("http://{host}:{mcp_port}"),
+            health: format!("http://{host}:{}/health", state.http_port),
         },
-    }))
+        checks: HealthChecks {
+            conductor: ConductorCheck { ok, detail, mode },
+            llm,
+        },
+    })
+}
+
+pub fn doc() -> Operation {
+    Operation::new("health", "service", "Health")
+        .describe("Liveness and readiness: the contract's fields plus `checks` (is the conductor CLI usable, is an LLM configured). Always open; never rate limited; exempt from the `Host` check so probes work.")
+        .ok::<HealthBody>("The gateway answers; `status` is `degraded` when a check fails.")
+}
+
+pub fn doc_options() -> Operation {
+    Operation::new("health_options", "service", "Health (OPTIONS)")
+        .describe("The old service answered `OPTIONS /health` with the health body; a CORS preflight (with `Access-Control-Request-Method`) is answered as a preflight instead.")
+        .ok::<HealthBody>("The health body.")
 }

@@ -1,91 +1,106 @@
-//! The HTTP API (port 5006): one router per resource, assembled here.
+//! The HTTP API (port 5006), built from its route table.
 //!
-//! - `error`: `ApiError`, the single mapping from domain errors to statuses.
-//! - `body`: the JSON body extractor (422 / 413 in the contract's shape).
-//! - `health`: `/health`.
-//! - `tools`: `/api/v1/tools` and `/api/v1/tools/{name}`.
-//! - `jobs`: `/api/v1/stream-execute` and `/api/v1/jobs...`.
-//! - `stream`: `/api/v1/stream/{job_id}` (Server-Sent Events).
-//! - `execute`: `/execute` (synchronous).
-//! - `console`: the web console at `/` and `/ui` (embedded assets).
-//! - `auth`: API keys and scopes per route.
-//! - `limits`: per-client rate limit and open-stream cap.
-//! - `observe`: request metrics and `/metrics`.
-//! - `openapi`: `/openapi.json` (OpenAPI 3.1 from the code) and the offline `/docs` page.
-//! - `serve`: the accept loop (header-read timeout, graceful shutdown).
+//! - `routes`: every route once: method, path, handler, access, rate limiting.
+//! - `guard`: the authorization decision per route (tool, key, scope, rate).
+//! - `origin`: `Host` and `Origin` checks (DNS rebinding, foreign pages), both listeners.
+//! - `client`: the client address, after trusted proxies.
+//! - `error`: `ApiError`, the single mapping from domain errors to statuses,
+//!   and the middleware that gives every error body the `{"detail"}` shape.
+//! - `body`: bodies read within size and time limits; the JSON body extractor.
+//! - `observe`: request ids, request metrics, the access log and `/metrics`.
+//! - `health`, `tools`, `jobs`, `stream`, `execute`, `console`: the handlers.
+//! - `openapi`: `/openapi.json` (from the route table and the handlers' types) and `/docs`.
+//! - `serve`: the accept loop (connection caps, idle and header timeouts, graceful shutdown).
 
-pub mod auth;
 pub mod body;
+pub mod client;
 mod console;
 pub mod error;
 mod execute;
+pub mod guard;
 mod health;
 pub mod jobs;
-pub mod limits;
 mod observe;
 pub mod openapi;
+pub mod origin;
+pub mod routes;
 pub mod serve;
 pub mod stream;
 pub mod tools;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method};
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::response::{IntoResponse, Response};
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 
+use crate::auth::Principal;
+use crate::metrics::HttpMetrics;
 use crate::state::AppState;
+use body::BodyLimits;
+use client::{ClientAddr, TrustedProxies};
 use error::ApiError;
+use guard::RouteGuard;
+use routes::ROUTES;
 
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
-    let max_body = state.settings.server.max_body_bytes;
-    let cors = cors_layer(&state.settings.server.cors_allowed_origins);
-    Router::new()
-        .route("/health", get(health::health).options(health::health))
-        .route("/api/v1/tools", get(tools::list))
-        .route("/api/v1/tools/{name}", post(tools::call))
-        .route("/execute", post(execute::execute))
-        .route("/api/v1/stream-execute", post(jobs::stream_execute))
-        .route("/api/v1/stream/{job_id}", get(stream::stream))
-        .route("/api/v1/jobs", get(jobs::list))
-        .route("/api/v1/jobs/{job_id}", get(jobs::get))
-        .route("/api/v1/jobs/{job_id}/cancel", post(jobs::cancel))
-        .route("/metrics", get(observe::metrics))
-        .merge(console::router())
-        .merge(openapi::routes())
+    let mut router = Router::new();
+    for (index, route) in ROUTES.iter().enumerate() {
+        let guard = RouteGuard {
+            state: state.clone(),
+            route: index,
+        };
+        let handler =
+            (route.handler)().route_layer(middleware::from_fn_with_state(guard, guard::guard));
+        router = router.route(route.path, handler);
+    }
+    let observer = Arc::new(observe::Observer {
+        metrics: HttpMetrics::new(ROUTES.iter().map(|r| (r.method.as_str(), r.path))),
+        access_log: state.settings.server.access_log,
+    });
+    let settings = &state.settings;
+    router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(max_body))
-        .layer(middleware::from_fn_with_state(state.clone(), limits::rate_limit))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
-        .layer(cors)
-        .layer(middleware::from_fn(observe::record))
+        .layer(middleware::from_fn_with_state(
+            body_limits(&state),
+            body::buffered,
+        ))
+        .layer(cors_layer(&settings.server.cors_allowed_origins))
+        .layer(middleware::from_fn_with_state(
+            origin::Guard::rest(settings),
+            origin::check,
+        ))
+        .layer(middleware::from_fn(error::json_errors))
+        .layer(middleware::from_fn_with_state(
+            TrustedProxies::new(&settings.server.trusted_proxies),
+            client::client_addr,
+        ))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|req: &axum::http::Request<_>| {
-                    let request_id = req
-                        .headers()
-                        .get("x-request-id")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
-                    tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %request_id)
-                })
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(middleware::from_fn_with_state(observer, observe::observe))
+        .layer(SetRequestIdLayer::x_request_id(
+            observe::RequestIds::default(),
+        ))
         .layer(middleware::map_request(health_options_as_get))
         .with_state(state)
 }
 
-/// CORS from configuration: `["*"]` allows any origin (the old service's behaviour).
+/// Body limits from the settings, shared by both listeners.
+pub fn body_limits(state: &AppState) -> BodyLimits {
+    BodyLimits {
+        max_bytes: state.settings.server.max_body_bytes,
+        timeout: Duration::from_secs(state.settings.limits.body_read_timeout_secs),
+    }
+}
+
+/// CORS for the configured origins (none by default: the console is
+/// same-origin); `["*"]` allows any origin.
 pub fn cors_layer(origins: &[String]) -> CorsLayer {
     let allow = if origins.iter().any(|o| o == "*") {
         AllowOrigin::any()
@@ -107,18 +122,25 @@ pub fn cors_layer(origins: &[String]) -> CorsLayer {
 /// The contract answers `OPTIONS /health` with the health body. The CORS layer
 /// answers every OPTIONS request as a preflight, so a plain (non-preflight)
 /// `OPTIONS /health` is served as the `GET` it is equivalent to.
-async fn health_options_as_get(mut req: axum::extract::Request) -> axum::extract::Request {
-    let preflight = req.headers().contains_key("access-control-request-method");
-    if req.method() == Method::OPTIONS && req.uri().path() == "/health" && !preflight {
+async fn health_options_as_get(mut req: Request) -> Request {
+    if req.method() == Method::OPTIONS
+        && req.uri().path() == "/health"
+        && !req.headers().contains_key("access-control-request-method")
+    {
         *req.method_mut() = Method::GET;
     }
     req
 }
 
-async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "Not Found")
+/// A path no route has: 404 for everyone, counted against the client's rate.
+async fn not_found(State(state): State<AppState>, req: Request) -> Response {
+    let addr = req.extensions().get::<ClientAddr>().map(|c| c.0);
+    if let Err(limited) = guard::rate_limit(&state, &Principal::anonymous(), addr) {
+        return limited.into_response();
+    }
+    ApiError::NotFound("Not Found".into()).into_response()
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+    ApiError::MethodNotAllowed
 }

@@ -9,11 +9,9 @@
 
 use std::time::Duration;
 
-use axum::body::Body;
-use std::net::SocketAddr;
-
 use axum::Extension;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use bytes::{Bytes, BytesMut};
@@ -23,12 +21,15 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::time::{Instant, Interval, MissedTickBehavior, interval_at};
 
+use super::client::ClientAddr;
 use super::error::ApiError;
-use super::limits::{StreamGuard, client_key};
+use super::openapi::{Operation, header_param, path_param, query_param, schema};
 use crate::auth::Principal;
-use crate::jobs::model::{event_json, now};
+use crate::jobs::event::{JobEvent, SseMessage, sse_frame};
+use crate::jobs::model::now;
 use crate::jobs::store::EventStream;
-use crate::jobs::{Delivery, StoreError};
+use crate::jobs::{Delivery, JobId, StoreError};
+use crate::limits::{ClientKey, StreamGuard};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -51,26 +52,24 @@ pub async fn stream(
     State(state): State<AppState>,
     Path(job_id): Path<String>,
     Query(query): Query<StreamQuery>,
-    principal: Option<Extension<Principal>>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Extension(principal): Extension<Principal>,
+    client: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let client = client_key(principal.as_ref().map(|p| &p.0), peer.map(|c| c.0.0));
-    let slot = state.limiter.open_stream(client)?;
     let header_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
     let after = parse_last_event_id(header_id, query.last_event_id.as_deref())
-        .map_err(ApiError::bad_request)?;
-    let events = state
+        .map_err(ApiError::BadRequest)?;
+    let job_id = JobId::from(job_id);
+    // Another key's job does not exist, for this caller.
+    let not_found = || ApiError::from(StoreError::NotFound(job_id.to_string()));
+    state
         .jobs
-        .store()
-        .subscribe(&job_id, after)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound(id) => {
-                ApiError::not_found(format!("Job {id} not found (unknown or expired)"))
-            }
-            other => other.into(),
-        })?;
+        .get_for(&job_id, &principal)
+        .await?
+        .ok_or_else(not_found)?;
+    let key = ClientKey::of(Some(&principal), client.map(|c| c.0.0));
+    let slot = state.limiter.open_stream(key)?;
+    let events = state.jobs.store().subscribe(&job_id, after).await?;
     let settings = &state.settings.jobs;
     let keepalive = Duration::from_secs(settings.keepalive_secs);
     let mut ticker = interval_at(Instant::now() + keepalive, keepalive);
@@ -97,10 +96,29 @@ pub async fn stream(
     Ok(response)
 }
 
+pub fn doc() -> Operation {
+    let id_schema = json!({"type": "string", "pattern": "^\\s*[0-9]*\\s*$"});
+    Operation::new("stream", "jobs", "Stream a job's events")
+        .describe("Server-Sent Events. Each message is `id: <sequence>` plus one `data:` line holding an `SseEvent`, without an `event:` field (so `EventSource.onmessage` sees every message). `job_started` is always first and `end_of_stream` always last; the server closes the stream after it. Comment lines are keep-alives. Resume with `Last-Event-ID` (or `?last_event_id=`): replay starts after that event; events no longer retained are announced by one `gap` event; resuming at or past the end of a finished job delivers its `end_of_stream` again. Browsers' `EventSource` cannot set headers, so this route also accepts the key as `?access_token=` (see the security notes).")
+        .param(path_param("job_id", "The job's id, `job_<uuid4>`.", json!({"type": "string"})))
+        .param(header_param("Last-Event-ID", "Resume after this event id.", id_schema.clone()))
+        .param(query_param("last_event_id", "Resume after this event id (for clients that cannot set the header; the header wins).", id_schema))
+        .event_stream(
+            "The event stream; it ends after `end_of_stream`.",
+            "retry: 2000\n\nid: 1\ndata: {\"event\":\"job_started\",\"data\":{\"message\":\"Job started: /list\",\"kind\":\"slash\"},\"timestamp\":1732240000.123,\"job_id\":\"job_5f0c…\"}\n\n: keep-alive\n\nid: 9\ndata: {\"event\":\"end_of_stream\",\"data\":{\"state\":\"succeeded\",\"message\":\"stream complete\"},\"timestamp\":1732240001.456,\"job_id\":\"job_5f0c…\"}\n\n",
+            schema::<SseMessage>,
+            json!({"Cache-Control": {"schema": {"type": "string", "const": "no-cache"}}}),
+        )
+        .error(400, "`Last-Event-ID` is not a non-negative integer.")
+        .error(404, "Unknown job, another key's job, or its retention (`jobs.retention_secs`) has passed.")
+        .error(429, "Rate limit, or too many open streams for this key or address (`limits.max_streams_per_client`).")
+        .error(503, "The job store is unavailable.")
+}
+
 struct Frames {
     events: ReadyChunks<EventStream>,
     ticker: Interval,
-    job_id: String,
+    job_id: JobId,
     preamble: Option<Bytes>,
     done: bool,
     _subscriber: Subscriber,
@@ -159,14 +177,18 @@ impl Frames {
                     out.extend_from_slice(&event.frame);
                 }
                 Delivery::Gap { first, last } => {
-                    let data = json!({
-                        "first_missing": first,
-                        "last_missing": last,
-                        "message": format!("events {first} to {last} are no longer retained"),
-                    });
-                    let json = event_json(&self.job_id, "gap", &data, now());
+                    let json = SseMessage {
+                        event: JobEvent::Gap {
+                            first_missing: first,
+                            last_missing: last,
+                            message: format!("events {first} to {last} are no longer retained"),
+                        },
+                        timestamp: now(),
+                        job_id: self.job_id.clone(),
+                    }
+                    .to_json();
                     // The gap carries the id of its last missing event, so a reconnect resumes after it.
-                    out.extend_from_slice(format!("id: {last}\ndata: {json}\n\n").as_bytes());
+                    out.extend_from_slice(&sse_frame(last, &json));
                 }
             }
         }

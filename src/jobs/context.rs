@@ -1,19 +1,23 @@
-//! What a running job's executor gets: its id, cancellation, event emission,
-//! and tool runs that stream their steps as `on_tool_*` events.
+//! What a running job's executor gets: its id and owner, cancellation, event
+//! emission, tool runs that stream their steps as `on_tool_*` events, and
+//! approval requests for destructive calls.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::model::JobState;
-use super::store::JobStore;
+use super::approval::{Approvals, Decision};
+use super::event::JobEvent;
+use super::model::{JobId, JobState};
+use super::store::{JobStore, JobUpdate};
 use crate::auth::Scopes;
 use crate::conductor::toolbox::EnvKey;
 use crate::conductor::{Conductor, ToolResult};
-use crate::tools::{self, Outcome};
+use crate::tools::{self, Outcome, ToolDef};
 
 /// Why a job did not succeed.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,7 +52,7 @@ pub trait Agent: Send + Sync + 'static {
 /// Handed to whatever executes a job.
 #[derive(Clone)]
 pub struct JobContext {
-    pub job_id: Arc<str>,
+    pub job_id: JobId,
     /// The payload's `metadata`.
     pub metadata: Value,
     /// Fires on cancel requests and at the end of the shutdown grace period.
@@ -59,14 +63,16 @@ pub struct JobContext {
     pub scopes: Scopes,
     /// The principal that submitted the job: its `set_environment` applies.
     pub owner: Arc<str>,
+    pub approvals: Arc<Approvals>,
 }
 
 impl JobContext {
     /// Appends an event to the job's log. A store failure is logged, not fatal:
     /// the job's outcome still reaches its record.
-    pub async fn emit(&self, event: &str, data: Value) {
-        if let Err(e) = self.store.append(&self.job_id, event, data).await {
-            tracing::warn!(job_id = %self.job_id, event, error = %e, "event not stored");
+    pub async fn emit(&self, event: JobEvent) {
+        let name = event.name();
+        if let Err(e) = self.store.append(&self.job_id, event).await {
+            tracing::warn!(job_id = %self.job_id, event = name, error = %e, "event not stored");
         }
     }
 
@@ -75,6 +81,11 @@ impl JobContext {
     /// A tool that ran and failed is still `Ok` (its result says so); `Err`
     /// means it could not run (unknown tool, bad arguments, busy runner).
     pub async fn run_tool(&self, name: &str, arguments: Value) -> Result<ToolResult, String> {
+        self.emit(JobEvent::OnToolStart {
+            tool: name.to_string(),
+            input: arguments.clone(),
+        })
+        .await;
         if let Some(tool) = tools::find(name)
             && !self.scopes.allows(tool.scope)
         {
@@ -82,27 +93,20 @@ impl JobContext {
                 "{name}: needs the '{}' scope, which this API key lacks",
                 tool.scope.as_str()
             );
-            self.emit("on_tool_start", json!({ "tool": name, "input": arguments }))
-                .await;
-            self.emit(
-                "on_tool_end",
-                json!({ "tool": name, "status": "error", "error": message }),
-            )
-            .await;
+            self.tool_failed(name, &message).await;
             return Err(message);
         }
-        self.emit("on_tool_start", json!({ "tool": name, "input": arguments }))
-            .await;
         let (tx, mut rx) = mpsc::unbounded_channel::<crate::conductor::OutputLine>();
         let forward = {
             let ctx = self.clone();
             let tool = name.to_string();
             async move {
                 while let Some(line) = rx.recv().await {
-                    ctx.emit(
-                        "on_tool_output",
-                        json!({ "tool": tool, "stream": line.stream, "line": line.line }),
-                    )
+                    ctx.emit(JobEvent::OnToolOutput {
+                        tool: tool.clone(),
+                        stream: line.stream,
+                        line: line.line,
+                    })
                     .await;
                 }
             }
@@ -116,29 +120,94 @@ impl JobContext {
         let (result, ()) = tokio::join!(call, forward);
         match result {
             Ok(result) => {
-                self.emit(
-                    "on_tool_end",
-                    json!({
-                        "tool": name,
-                        "status": if result.is_error { "error" } else { "success" },
-                        "outcome": result.outcome,
-                        "output": result.structured,
-                        "error": result.error,
-                    }),
-                )
+                self.emit(JobEvent::OnToolEnd {
+                    tool: name.to_string(),
+                    status: if result.is_error { "error" } else { "success" }.into(),
+                    outcome: result.outcome,
+                    output: Some(result.structured.clone()),
+                    error: result.error.clone(),
+                })
                 .await;
                 Ok(result)
             }
             Err(e) => {
                 let message = e.to_string();
-                self.emit(
-                    "on_tool_end",
-                    json!({ "tool": name, "status": "error", "error": message }),
-                )
-                .await;
+                self.tool_failed(name, &message).await;
                 Err(format!("{name}: {message}"))
             }
         }
+    }
+
+    /// `on_tool_end` of a call that never ran.
+    pub async fn tool_failed(&self, name: &str, message: &str) {
+        self.emit(JobEvent::OnToolEnd {
+            tool: name.to_string(),
+            status: "error".into(),
+            outcome: None,
+            output: None,
+            error: Some(message.to_string()),
+        })
+        .await;
+    }
+
+    /// Asks a person whether the model may run `tool`: the job shows
+    /// `awaiting_approval` and emits `approval_required` until an answer
+    /// comes, `timeout` passes (a denial) or the job is cancelled.
+    pub async fn request_approval(
+        &self,
+        call_id: &str,
+        tool: &'static ToolDef,
+        arguments: &Value,
+        timeout: Duration,
+    ) -> Decision {
+        let answer = self.approvals.open(call_id, tool);
+        self.set_state(JobState::AwaitingApproval).await;
+        self.emit(JobEvent::ApprovalRequired {
+            call_id: call_id.to_string(),
+            tool: tool.name.to_string(),
+            arguments: arguments.clone(),
+            timeout_secs: timeout.as_secs(),
+        })
+        .await;
+        let decision = tokio::select! {
+            answer = answer => answer.ok(),
+            _ = tokio::time::sleep(timeout) => None,
+            _ = self.cancel.cancelled() => None,
+        };
+        self.approvals.close(call_id);
+        let decision = decision.unwrap_or_else(|| Decision {
+            approve: false,
+            by: "timeout".into(),
+        });
+        self.emit(JobEvent::ApprovalResolved {
+            call_id: call_id.to_string(),
+            approved: decision.approve,
+            by: decision.by.clone(),
+        })
+        .await;
+        if !self.approvals.any() && !self.cancel.is_cancelled() {
+            self.set_state(JobState::Running).await;
+        }
+        decision
+    }
+
+    async fn set_state(&self, state: JobState) {
+        if let Err(e) = self
+            .store
+            .update(&self.job_id, JobUpdate::State(state))
+            .await
+        {
+            tracing::warn!(job_id = %self.job_id, error = %e, "job state not recorded");
+        }
+        let message = match state {
+            JobState::AwaitingApproval => "waiting for a person to approve a tool call",
+            _ => "job running",
+        };
+        self.emit(JobEvent::StatusUpdate {
+            state,
+            message: message.into(),
+        })
+        .await;
     }
 }
 

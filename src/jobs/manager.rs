@@ -1,22 +1,25 @@
-//! The job manager: admission (limits, idempotency), running jobs in the
-//! background independently of their subscribers, cancel, and waiting.
+//! The job manager: admission (limits, the store's budget, idempotency per
+//! principal), running jobs in the background independently of their
+//! subscribers, ownership, cancel, approvals and waiting.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde_json::json;
+use futures::StreamExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::approval::{AnswerError, Approvals, Decision};
 use super::context::{Agent, JobContext, JobFailure, tool_failure};
+use super::event::JobEvent;
 use super::lock;
-use super::model::{END_OF_STREAM, JobRecord, JobState, new_job_id, now};
+use super::model::{JobId, JobRecord, JobState, now};
 use super::payload::{JobCommand, ParsedPayload};
 use super::slash::{HELP, Slash};
-use super::store::{JobStore, JobUpdate, StoreError};
+use super::store::{Claim, Delivery, JobStore, JobUpdate, StoreError};
 use crate::auth::Principal;
 use crate::conductor::Conductor;
 use crate::config::JobSettings;
@@ -28,6 +31,12 @@ pub enum SubmitError {
     TooMany { running: usize, queued: usize },
     #[error("the gateway is shutting down and accepts no new jobs")]
     ShuttingDown,
+    #[error("the job store is full (jobs.store_max_bytes); try again when running jobs finish")]
+    Full,
+    #[error(
+        "this Idempotency-Key was used with a different payload; use a new key for a new request"
+    )]
+    KeyReused,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -43,23 +52,47 @@ pub enum CancelError {
     Store(#[from] StoreError),
 }
 
+/// Why an approval answer was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum ApprovalError {
+    #[error("job {0} not found or expired")]
+    NotFound(String),
+    #[error(transparent)]
+    NotPending(#[from] AnswerError),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// A job accepted by `submit`.
 #[derive(Debug, Clone)]
 pub struct Submitted {
     pub job: JobRecord,
     /// The `Idempotency-Key` matched an earlier job, which is returned instead.
     pub replayed: bool,
-    /// Receives the final record (even if the job is gone from the store by then).
+    /// Receives the final record of a job run here (even if the store has
+    /// dropped it by then).
     pub finished: Option<Finished>,
 }
 
 /// The final record of a job, once it has one.
 pub type Finished = watch::Receiver<Option<JobRecord>>;
 
+/// An `Idempotency-Key` and the fingerprint of the payload it came with.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub key: String,
+    pub fingerprint: String,
+}
+
 struct Handle {
     cancel: CancellationToken,
+    approvals: Arc<Approvals>,
     finished: Finished,
 }
+
+type Handles = Arc<Mutex<HashMap<JobId, Handle>>>;
 
 /// Starts, tracks and cancels jobs.
 pub struct JobManager {
@@ -69,8 +102,7 @@ pub struct JobManager {
     agent: Option<Arc<dyn Agent>>,
     slots: Arc<Semaphore>,
     queued: Arc<AtomicUsize>,
-    handles: Arc<Mutex<HashMap<String, Handle>>>,
-    idempotency: Mutex<HashMap<String, (String, Instant)>>,
+    handles: Handles,
     tracker: TaskTracker,
     stopping: CancellationToken,
     cancel_all: CancellationToken,
@@ -94,8 +126,7 @@ impl JobManager {
             conductor,
             agent,
             queued: Arc::new(AtomicUsize::new(0)),
-            handles: Arc::new(Mutex::new(HashMap::new())),
-            idempotency: Mutex::new(HashMap::new()),
+            handles: Arc::default(),
             tracker,
             stopping,
             cancel_all,
@@ -121,48 +152,87 @@ impl JobManager {
         (running, self.queued.load(Ordering::Relaxed))
     }
 
+    /// A job the caller may see: another principal's job is "not found".
+    pub async fn get_for(
+        &self,
+        job_id: &JobId,
+        principal: &Principal,
+    ) -> Result<Option<JobRecord>, StoreError> {
+        Ok(self
+            .store
+            .get(job_id)
+            .await?
+            .filter(|job| principal.may_see(&job.owner)))
+    }
+
     /// Accepts a job and starts it in the background. Its first event
     /// (`job_started`) is stored before this returns.
     pub async fn submit(
         &self,
         payload: ParsedPayload,
-        idempotency_key: Option<String>,
+        idempotency: Option<Idempotency>,
         principal: &Principal,
     ) -> Result<Submitted, SubmitError> {
         if self.stopping.is_cancelled() {
             return Err(SubmitError::ShuttingDown);
         }
-        let job_id = new_job_id();
-        if let Some(key) = &idempotency_key {
+        let job_id = JobId::new();
+        if let Some(idem) = &idempotency {
             let window = Duration::from_secs(self.settings.idempotency_window_secs);
-            let earlier = {
-                let mut map = lock(&self.idempotency);
-                map.retain(|_, (_, at)| at.elapsed() < window);
-                match map.get(key) {
-                    Some((id, _)) => Some(id.clone()),
+            let claim = self
+                .store
+                .claim_idempotency(
+                    &principal.name,
+                    &idem.key,
+                    &idem.fingerprint,
+                    &job_id,
+                    window,
+                )
+                .await?;
+            if let Claim::Existing {
+                job_id: earlier,
+                fingerprint,
+            } = claim
+            {
+                if fingerprint != idem.fingerprint {
+                    return Err(SubmitError::KeyReused);
+                }
+                match self.store.get(&earlier).await? {
+                    Some(job) => {
+                        let finished = lock(&self.handles)
+                            .get(&earlier)
+                            .map(|h| h.finished.clone());
+                        return Ok(Submitted {
+                            job,
+                            replayed: true,
+                            finished,
+                        });
+                    }
+                    // The earlier job expired: the key starts a new one.
                     None => {
-                        map.insert(key.clone(), (job_id.clone(), Instant::now()));
-                        None
+                        self.store
+                            .release_idempotency(&principal.name, &idem.key)
+                            .await?;
+                        self.store
+                            .claim_idempotency(
+                                &principal.name,
+                                &idem.key,
+                                &idem.fingerprint,
+                                &job_id,
+                                window,
+                            )
+                            .await?;
                     }
                 }
-            };
-            if let Some(id) = earlier
-                && let Some(job) = self.store.get(&id).await?
-            {
-                let finished = lock(&self.handles).get(&id).map(|h| h.finished.clone());
-                return Ok(Submitted {
-                    job,
-                    replayed: true,
-                    finished,
-                });
             }
         }
-        let admitted = self.admit();
-        let permit = match admitted {
+        let permit = match self.admit() {
             Ok(permit) => permit,
             Err(e) => {
-                if let Some(key) = &idempotency_key {
-                    lock(&self.idempotency).remove(key);
+                if let Some(idem) = &idempotency {
+                    self.store
+                        .release_idempotency(&principal.name, &idem.key)
+                        .await?;
                 }
                 return Err(e);
             }
@@ -171,6 +241,7 @@ impl JobManager {
         let record = JobRecord {
             job_id: job_id.clone(),
             state: JobState::Queued,
+            owner: principal.name.to_string(),
             command: payload.display.clone(),
             kind: payload.kind.to_string(),
             metadata: payload.metadata.clone(),
@@ -185,28 +256,30 @@ impl JobManager {
         let (done, finished) = watch::channel(None);
         let handle = Handle {
             cancel: self.cancel_all.child_token(),
+            approvals: Arc::default(),
             finished: finished.clone(),
         };
         let ctx = JobContext {
-            job_id: Arc::from(job_id.as_str()),
+            job_id: job_id.clone(),
             metadata: payload.metadata.clone(),
             cancel: handle.cancel.clone(),
             store: self.store.clone(),
             conductor: self.conductor.clone(),
             scopes: principal.scopes,
-            owner: Arc::from(principal.name.as_str()),
+            owner: principal.name.clone(),
+            approvals: handle.approvals.clone(),
         };
         lock(&self.handles).insert(job_id.clone(), handle);
-        ctx.emit(
-            "job_started",
-            json!({ "message": format!("Job started: {}", payload.display), "kind": payload.kind }),
-        )
+        ctx.emit(JobEvent::JobStarted {
+            message: format!("Job started: {}", payload.display),
+            kind: payload.kind.to_string(),
+        })
         .await;
         let job = self
             .store
             .get(&job_id)
             .await?
-            .ok_or_else(|| StoreError::NotFound(job_id.clone()))?;
+            .ok_or_else(|| StoreError::NotFound(job_id.to_string()))?;
 
         let runner = Runner {
             ctx,
@@ -228,6 +301,9 @@ impl JobManager {
 
     /// A free run slot now, `None` to queue, or too many.
     fn admit(&self) -> Result<Option<OwnedSemaphorePermit>, SubmitError> {
+        if !self.store.has_room() {
+            return Err(SubmitError::Full);
+        }
         if let Ok(permit) = self.slots.clone().try_acquire_owned() {
             return Ok(Some(permit));
         }
@@ -240,11 +316,14 @@ impl JobManager {
         Ok(None)
     }
 
-    /// Cancels a queued or running job and waits until it has stopped.
-    pub async fn cancel(&self, job_id: &str) -> Result<JobRecord, CancelError> {
+    /// Cancels a queued or running job of the caller's and waits until it has stopped.
+    pub async fn cancel(
+        &self,
+        job_id: &JobId,
+        principal: &Principal,
+    ) -> Result<JobRecord, CancelError> {
         let record = self
-            .store
-            .get(job_id)
+            .get_for(job_id, principal)
             .await?
             .ok_or_else(|| CancelError::NotFound(job_id.to_string()))?;
         if record.state.is_terminal() {
@@ -255,22 +334,12 @@ impl JobManager {
                 Err(CancelError::Finished(Box::new(record)))
             };
         }
-        let finished = {
-            let handles = lock(&self.handles);
-            handles.get(job_id).map(|h| {
-                h.cancel.cancel();
-                h.finished.clone()
-            })
-        };
-        if let Some(mut finished) = finished
-            && let Ok(record) = finished.wait_for(Option::is_some).await
-            && let Some(record) = record.clone()
-        {
-            return Ok(record);
-        }
+        let finished = lock(&self.handles).get(job_id).map(|handle| {
+            handle.cancel.cancel();
+            handle.finished.clone()
+        });
         let record = self
-            .store
-            .get(job_id)
+            .wait(job_id, finished, Duration::from_secs(60))
             .await?
             .ok_or_else(|| CancelError::NotFound(job_id.to_string()))?;
         if record.state.is_terminal() && record.state != JobState::Cancelled {
@@ -279,26 +348,76 @@ impl JobManager {
         Ok(record)
     }
 
-    /// Waits up to `limit` for the job to finish; the record either way.
+    /// Answers a pending approval of the caller's job; the caller needs the tool's scope.
+    pub async fn answer_approval(
+        &self,
+        job_id: &JobId,
+        call_id: &str,
+        approve: bool,
+        principal: &Principal,
+    ) -> Result<(), ApprovalError> {
+        self.get_for(job_id, principal)
+            .await?
+            .ok_or_else(|| ApprovalError::NotFound(job_id.to_string()))?;
+        let approvals = lock(&self.handles)
+            .get(job_id)
+            .map(|h| h.approvals.clone())
+            .ok_or_else(|| AnswerError::NotPending(call_id.to_string()))?;
+        let tool = approvals
+            .tool(call_id)
+            .ok_or_else(|| AnswerError::NotPending(call_id.to_string()))?;
+        if approve && let Err(why) = principal.require(tool.scope) {
+            return Err(ApprovalError::Forbidden(why));
+        }
+        approvals.answer(
+            call_id,
+            Decision {
+                approve,
+                by: principal.name.to_string(),
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Waits up to `limit` for the job to finish; the record either way. A job
+    /// run here reports its final record through `finished`; otherwise its
+    /// events are followed, so it works wherever the job runs.
     pub async fn wait(
         &self,
-        submitted: &Submitted,
+        job_id: &JobId,
+        finished: Option<Finished>,
         limit: Duration,
     ) -> Result<Option<JobRecord>, StoreError> {
-        let id = &submitted.job.job_id;
-        let finished = submitted
-            .finished
-            .clone()
-            .or_else(|| lock(&self.handles).get(id).map(|h| h.finished.clone()));
+        let finished =
+            finished.or_else(|| lock(&self.handles).get(job_id).map(|h| h.finished.clone()));
         if let Some(mut finished) = finished {
-            let waited = tokio::time::timeout(limit, finished.wait_for(Option::is_some)).await;
-            if let Ok(Ok(record)) = waited
-                && let Some(record) = record.clone()
+            let record = match tokio::time::timeout(limit, finished.wait_for(Option::is_some)).await
             {
-                return Ok(Some(record));
-            }
+                Ok(Ok(record)) => record.clone(),
+                _ => None,
+            };
+            return match record {
+                Some(record) => Ok(Some(record)),
+                None => self.store.get(job_id).await,
+            };
         }
-        self.store.get(id).await
+        match self.store.subscribe(job_id, 0).await {
+            Ok(mut events) => {
+                let ended = async {
+                    while let Some(delivery) = events.next().await {
+                        if let Delivery::Event(e) = delivery
+                            && e.terminal
+                        {
+                            break;
+                        }
+                    }
+                };
+                let _ = tokio::time::timeout(limit, ended).await;
+            }
+            Err(StoreError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        self.store.get(job_id).await
     }
 }
 
@@ -309,7 +428,7 @@ struct Runner {
     agent: Option<Arc<dyn Agent>>,
     slots: Arc<Semaphore>,
     queued: Arc<AtomicUsize>,
-    handles: Arc<Mutex<HashMap<String, Handle>>>,
+    handles: Handles,
     done: watch::Sender<Option<JobRecord>>,
 }
 
@@ -320,10 +439,10 @@ impl Runner {
         let permit = match permit {
             Some(p) => Some(p),
             None => {
-                ctx.emit(
-                    "status_update",
-                    json!({ "state": "queued", "message": "waiting for a free run slot" }),
-                )
+                ctx.emit(JobEvent::StatusUpdate {
+                    state: JobState::Queued,
+                    message: "waiting for a free run slot".into(),
+                })
                 .await;
                 let acquired = tokio::select! {
                     p = self.slots.clone().acquire_owned() => p.ok(),
@@ -339,10 +458,10 @@ impl Runner {
                 if let Err(e) = ctx.store.update(&ctx.job_id, JobUpdate::Started).await {
                     tracing::warn!(error = %e, "job start not recorded");
                 }
-                ctx.emit(
-                    "status_update",
-                    json!({ "state": "running", "message": "job running" }),
-                )
+                ctx.emit(JobEvent::StatusUpdate {
+                    state: JobState::Running,
+                    message: "job running".into(),
+                })
                 .await;
                 tokio::select! {
                     r = execute(ctx, &self.command, self.agent.as_deref()) => r,
@@ -352,7 +471,7 @@ impl Runner {
             }
         };
         let record = self.finish(outcome).await;
-        lock(&self.handles).remove(&*ctx.job_id);
+        lock(&self.handles).remove(&ctx.job_id);
         self.done.send_replace(record);
     }
 
@@ -360,14 +479,17 @@ impl Runner {
         let ctx = &self.ctx;
         let (state, result, error) = match outcome {
             Ok(text) => {
-                ctx.emit("result", json!({ "result": text })).await;
+                ctx.emit(JobEvent::Result {
+                    result: text.clone(),
+                })
+                .await;
                 (JobState::Succeeded, Some(text), None)
             }
             Err(failure) => {
-                ctx.emit(
-                    "error",
-                    json!({ "error": failure.message, "state": failure.state }),
-                )
+                ctx.emit(JobEvent::Error {
+                    error: failure.message.clone(),
+                    state: failure.state,
+                })
                 .await;
                 (failure.state, None, Some(failure.message))
             }
@@ -386,10 +508,10 @@ impl Runner {
                 None
             }
         };
-        ctx.emit(
-            END_OF_STREAM,
-            json!({ "state": state, "message": "stream complete" }),
-        )
+        ctx.emit(JobEvent::EndOfStream {
+            state,
+            message: "stream complete".into(),
+        })
         .await;
         crate::metrics::job_finished(state);
         tracing::info!(state = state.as_str(), "job finished");
@@ -403,25 +525,22 @@ async fn execute(
     command: &JobCommand,
     agent: Option<&dyn Agent>,
 ) -> Result<String, JobFailure> {
+    let tool = |name: &str, arguments: &serde_json::Value| {
+        let name = name.to_string();
+        let arguments = arguments.clone();
+        async move {
+            match ctx.run_tool(&name, arguments).await {
+                Ok(result) if !result.is_error => Ok(result.readable),
+                Ok(result) => Err(tool_failure(&result)),
+                Err(message) => Err(JobFailure::failed(message)),
+            }
+        }
+    };
     match command {
-        JobCommand::Tool { name, arguments } => match ctx.run_tool(name, arguments.clone()).await {
-            Ok(result) if !result.is_error => Ok(result.readable),
-            Ok(result) => Err(tool_failure(&result)),
-            Err(message) => Err(JobFailure::failed(message)),
-        },
+        JobCommand::Tool { name, arguments }
+        | JobCommand::Slash(Slash::Tool { name, arguments }) => tool(name, arguments).await,
         JobCommand::Slash(Slash::Help) => Ok(HELP.to_string()),
         JobCommand::Slash(Slash::Tools) => Ok(tool_list(&ctx.conductor)),
-        JobCommand::Slash(Slash::Tool { name, arguments }) => {
-            Box::pin(execute(
-                ctx,
-                &JobCommand::Tool {
-                    name: name.clone(),
-                    arguments: arguments.clone(),
-                },
-                agent,
-            ))
-            .await
-        }
         JobCommand::Invalid(message) => Err(JobFailure::failed(message.clone())),
         JobCommand::Text(text) => match agent {
             Some(agent) => agent.run(ctx, text).await,

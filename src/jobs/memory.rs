@@ -1,11 +1,15 @@
-//! The embedded in-memory job store (the default).
+//! The embedded in-memory job store (the default of `serve --demo`), also the
+//! live half of the durable stores.
 //!
 //! Each job's events are encoded once into SSE frames and kept in a bounded
 //! ring; subscribers share them by reference and are woken through a `watch`
 //! channel, so a slow subscriber never blocks the job or another subscriber,
-//! and no lock is held across an `.await`.
+//! and no lock is held across an `.await`. The store as a whole has a byte
+//! budget: past it the oldest finished jobs go, and new jobs are refused
+//! while running ones alone fill it.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,9 +18,13 @@ use futures::StreamExt;
 use serde_json::Value;
 use tokio::sync::watch;
 
+use super::event::{JobEvent, SseMessage, sse_frame};
 use super::lock;
-use super::model::{END_OF_STREAM, JobRecord, JobState, StoredEvent, event_json, now, sse_frame};
-use super::store::{Delivery, EventStream, JobQuery, JobStore, JobUpdate, StoreError};
+use super::model::{JobId, JobRecord, JobState, now};
+use super::store::{
+    Claim, ConversationKey, Delivery, EventStream, JobQuery, JobStore, JobUpdate, StoreError,
+    StoredEvent,
+};
 
 /// Bounds of the in-memory store.
 #[derive(Debug, Clone)]
@@ -27,14 +35,46 @@ pub struct MemoryLimits {
     pub retention: Duration,
     /// Finished jobs kept at most (the oldest finished go first).
     pub max_retained: usize,
-    pub conversation_max_messages: usize,
+    /// Bytes of all jobs' records and event logs together.
+    pub store_max_bytes: usize,
+    pub conversations: ConversationLimits,
+}
+
+/// Bounds of conversation memory.
+#[derive(Debug, Clone)]
+pub struct ConversationLimits {
+    /// Messages kept per conversation (the oldest go first).
+    pub max_messages: usize,
+    /// Bytes kept per conversation (the oldest messages go first).
+    pub max_bytes: usize,
+    /// Conversations kept (the least recently used go first).
+    pub max_count: usize,
+    /// A conversation unused this long is forgotten.
+    pub ttl: Duration,
 }
 
 /// Jobs and event logs in this process's memory.
 pub struct MemoryStore {
     limits: MemoryLimits,
-    jobs: Mutex<HashMap<String, Arc<Entry>>>,
-    conversations: Mutex<HashMap<String, Vec<Value>>>,
+    jobs: Mutex<HashMap<JobId, Arc<Entry>>>,
+    /// Bytes of every entry's record and log.
+    bytes: AtomicUsize,
+    conversations: Mutex<HashMap<ConversationKey, Conversation>>,
+    /// (owner, key) to the claim.
+    idempotency: Mutex<HashMap<(String, String), IdempotencyClaim>>,
+}
+
+/// What an `Idempotency-Key` names, and until when.
+struct IdempotencyClaim {
+    job_id: JobId,
+    fingerprint: String,
+    at: Instant,
+    window: Duration,
+}
+
+struct Conversation {
+    messages: Vec<Value>,
+    used: Instant,
 }
 
 struct Entry {
@@ -52,32 +92,84 @@ struct Log {
     closed: bool,
 }
 
+/// What a record weighs in the budget, beside its log.
+fn record_bytes(record: &JobRecord) -> usize {
+    256 + record.command.len()
+        + record.metadata.to_string().len()
+        + record.result.as_ref().map_or(0, String::len)
+        + record.error.as_ref().map_or(0, String::len)
+}
+
 impl MemoryStore {
     pub fn new(limits: MemoryLimits) -> Self {
         Self {
             limits,
             jobs: Mutex::new(HashMap::new()),
+            bytes: AtomicUsize::new(0),
             conversations: Mutex::new(HashMap::new()),
+            idempotency: Mutex::new(HashMap::new()),
         }
     }
 
-    fn entry(&self, job_id: &str) -> Result<Arc<Entry>, StoreError> {
+    fn entry(&self, job_id: &JobId) -> Result<Arc<Entry>, StoreError> {
         let mut jobs = lock(&self.jobs);
         let entry = jobs
             .get(job_id)
             .cloned()
             .ok_or_else(|| StoreError::NotFound(job_id.to_string()))?;
         if entry.expired(self.limits.retention) {
-            jobs.remove(job_id);
+            if let Some(gone) = jobs.remove(job_id) {
+                self.forget(&gone);
+            }
             return Err(StoreError::NotFound(job_id.to_string()));
         }
         Ok(entry)
     }
 
-    /// Drops finished jobs older than the retention period (called periodically).
+    /// Gives back the bytes of an entry that left the map.
+    fn forget(&self, entry: &Entry) {
+        let weight = lock(&entry.log).bytes + record_bytes(&lock(&entry.record));
+        self.bytes.fetch_sub(weight, Ordering::Relaxed);
+    }
+
+    /// Drops finished jobs older than the retention period, and conversations
+    /// and idempotency keys past their age (called periodically).
     pub fn expire(&self) {
         let retention = self.limits.retention;
-        lock(&self.jobs).retain(|_, entry| !entry.expired(retention));
+        lock(&self.jobs).retain(|_, entry| {
+            let keep = !entry.expired(retention);
+            if !keep {
+                self.forget(entry);
+            }
+            keep
+        });
+        let ttl = self.limits.conversations.ttl;
+        lock(&self.conversations).retain(|_, c| c.used.elapsed() < ttl);
+        lock(&self.idempotency).retain(|_, c| c.at.elapsed() < c.window);
+    }
+
+    /// Drops the oldest finished jobs until the store holds at most
+    /// `max_retained` jobs and fits its byte budget.
+    fn evict(&self) {
+        let mut jobs = lock(&self.jobs);
+        let over_count = jobs.len().saturating_sub(self.limits.max_retained);
+        if over_count == 0 && self.bytes.load(Ordering::Relaxed) <= self.limits.store_max_bytes {
+            return;
+        }
+        let mut finished: Vec<(Instant, JobId)> = jobs
+            .iter()
+            .filter_map(|(id, e)| lock(&e.finished).map(|at| (at, id.clone())))
+            .collect();
+        finished.sort();
+        for (n, (_, id)) in finished.into_iter().enumerate() {
+            if n >= over_count && self.bytes.load(Ordering::Relaxed) <= self.limits.store_max_bytes
+            {
+                break;
+            }
+            if let Some(gone) = jobs.remove(&id) {
+                self.forget(&gone);
+            }
+        }
     }
 }
 
@@ -91,6 +183,7 @@ impl Entry {
 impl JobStore for MemoryStore {
     async fn insert(&self, job: JobRecord) -> Result<(), StoreError> {
         let (notify, _) = watch::channel(0);
+        self.bytes.fetch_add(record_bytes(&job), Ordering::Relaxed);
         let entry = Arc::new(Entry {
             log: Mutex::new(Log {
                 events: VecDeque::new(),
@@ -102,27 +195,19 @@ impl JobStore for MemoryStore {
             notify,
             finished: Mutex::new(None),
         });
-        let mut jobs = lock(&self.jobs);
-        jobs.insert(job.job_id, entry);
-        if jobs.len() > self.limits.max_retained {
-            // Bound memory whatever the retention period: drop the oldest finished jobs.
-            let mut finished: Vec<(Instant, String)> = jobs
-                .iter()
-                .filter_map(|(id, e)| lock(&e.finished).map(|at| (at, id.clone())))
-                .collect();
-            let excess = jobs.len() - self.limits.max_retained;
-            finished.sort();
-            for (_, id) in finished.into_iter().take(excess) {
-                jobs.remove(&id);
-            }
+        if let Some(old) = lock(&self.jobs).insert(job.job_id, entry) {
+            self.forget(&old);
         }
+        self.evict();
         Ok(())
     }
 
-    async fn update(&self, job_id: &str, update: JobUpdate) -> Result<JobRecord, StoreError> {
+    async fn update(&self, job_id: &JobId, update: JobUpdate) -> Result<JobRecord, StoreError> {
         let entry = self.entry(job_id)?;
         let mut record = lock(&entry.record);
+        let before = record_bytes(&record);
         match update {
+            JobUpdate::State(state) => record.state = state,
             JobUpdate::Started => {
                 record.state = JobState::Running;
                 record.started_at = Some(now());
@@ -138,10 +223,13 @@ impl JobStore for MemoryStore {
                 record.error = error;
             }
         }
+        let after = record_bytes(&record);
+        self.bytes.fetch_add(after, Ordering::Relaxed);
+        self.bytes.fetch_sub(before, Ordering::Relaxed);
         Ok(record.clone())
     }
 
-    async fn get(&self, job_id: &str) -> Result<Option<JobRecord>, StoreError> {
+    async fn get(&self, job_id: &JobId) -> Result<Option<JobRecord>, StoreError> {
         match self.entry(job_id) {
             Ok(entry) => Ok(Some(lock(&entry.record).clone())),
             Err(StoreError::NotFound(_)) => Ok(None),
@@ -151,31 +239,42 @@ impl JobStore for MemoryStore {
 
     async fn list(&self, query: JobQuery) -> Result<(Vec<JobRecord>, usize), StoreError> {
         self.expire();
-        let entries: Vec<Arc<Entry>> = lock(&self.jobs).values().cloned().collect();
-        let mut records: Vec<JobRecord> = entries
-            .iter()
-            .map(|e| lock(&e.record).clone())
-            .filter(|r| query.state.is_none_or(|s| r.state == s))
+        // Only the page's records are copied: the rest are looked at in place.
+        let mut matching: Vec<(f64, Arc<Entry>)> = lock(&self.jobs)
+            .values()
+            .filter_map(|e| {
+                let r = lock(&e.record);
+                let state_ok = query.state.is_none_or(|s| r.state == s);
+                let owner_ok = query.owner.as_deref().is_none_or(|o| r.owner == o);
+                (state_ok && owner_ok).then(|| (r.created_at, e.clone()))
+            })
             .collect();
-        records.sort_by(|a, b| b.created_at.total_cmp(&a.created_at));
-        let total = records.len();
-        let page = records
+        matching.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let total = matching.len();
+        let page = matching
             .into_iter()
             .skip(query.offset)
             .take(query.limit)
+            .map(|(_, e)| lock(&e.record).clone())
             .collect();
         Ok((page, total))
     }
 
-    async fn append(&self, job_id: &str, event: &str, data: Value) -> Result<u64, StoreError> {
+    async fn append(&self, job_id: &JobId, event: JobEvent) -> Result<u64, StoreError> {
         let entry = self.entry(job_id)?;
-        let json = event_json(job_id, event, &data, now());
-        let terminal = event == END_OF_STREAM;
-        let seq = {
+        let terminal = event.is_terminal();
+        let json = SseMessage {
+            event,
+            timestamp: now(),
+            job_id: job_id.clone(),
+        }
+        .to_json();
+        let (seq, grew) = {
             let mut log = lock(&entry.log);
             if log.closed {
                 return Ok(log.last_seq);
             }
+            let before = log.bytes;
             log.last_seq += 1;
             let stored = Arc::new(StoredEvent {
                 seq: log.last_seq,
@@ -193,49 +292,134 @@ impl JobStore for MemoryStore {
                     log.bytes -= old.frame.len();
                 }
             }
-            log.last_seq
+            (log.last_seq, log.bytes as isize - before as isize)
         };
+        if grew >= 0 {
+            self.bytes.fetch_add(grew as usize, Ordering::Relaxed);
+        } else {
+            self.bytes.fetch_sub((-grew) as usize, Ordering::Relaxed);
+        }
         lock(&entry.record).last_event_id = seq;
         if terminal {
             // Retention counts from the end of the stream, so no subscriber misses it.
             *lock(&entry.finished) = Some(Instant::now());
         }
         entry.notify.send_replace(seq);
+        if terminal && self.bytes.load(Ordering::Relaxed) > self.limits.store_max_bytes {
+            self.evict();
+        }
         Ok(seq)
     }
 
-    async fn subscribe(&self, job_id: &str, after: u64) -> Result<EventStream, StoreError> {
+    async fn subscribe(&self, job_id: &JobId, after: u64) -> Result<EventStream, StoreError> {
         let entry = self.entry(job_id)?;
         let rx = entry.notify.subscribe();
         let state = Follow {
             entry,
             rx,
-            next: after + 1,
+            // The top of the range must not wrap round to a full replay.
+            next: after.saturating_add(1),
             pending: VecDeque::new(),
             done: false,
         };
         Ok(futures::stream::unfold(state, Follow::next_delivery).boxed())
     }
 
-    async fn conversation(&self, id: &str) -> Result<Vec<Value>, StoreError> {
-        Ok(lock(&self.conversations)
-            .get(id)
-            .cloned()
-            .unwrap_or_default())
+    async fn conversation(&self, key: &ConversationKey) -> Result<Vec<Value>, StoreError> {
+        let mut conversations = lock(&self.conversations);
+        let ttl = self.limits.conversations.ttl;
+        match conversations.get_mut(key) {
+            Some(c) if c.used.elapsed() < ttl => {
+                c.used = Instant::now();
+                Ok(c.messages.clone())
+            }
+            _ => Ok(Vec::new()),
+        }
     }
 
     async fn save_conversation(
         &self,
-        id: &str,
-        mut messages: Vec<Value>,
+        key: &ConversationKey,
+        messages: Vec<Value>,
     ) -> Result<(), StoreError> {
-        let max = self.limits.conversation_max_messages;
-        if messages.len() > max {
-            messages.drain(..messages.len() - max);
+        let messages = bound_conversation(messages, &self.limits.conversations);
+        let mut conversations = lock(&self.conversations);
+        if !conversations.contains_key(key)
+            && conversations.len() >= self.limits.conversations.max_count
+            && let Some(oldest) = conversations
+                .iter()
+                .min_by_key(|(_, c)| c.used)
+                .map(|(k, _)| k.clone())
+        {
+            conversations.remove(&oldest);
         }
-        lock(&self.conversations).insert(id.to_string(), messages);
+        conversations.insert(
+            key.clone(),
+            Conversation {
+                messages,
+                used: Instant::now(),
+            },
+        );
         Ok(())
     }
+
+    async fn claim_idempotency(
+        &self,
+        owner: &str,
+        key: &str,
+        fingerprint: &str,
+        job_id: &JobId,
+        window: Duration,
+    ) -> Result<Claim, StoreError> {
+        let mut claims = lock(&self.idempotency);
+        let slot = (owner.to_string(), key.to_string());
+        if let Some(claim) = claims.get(&slot)
+            && claim.at.elapsed() < claim.window
+        {
+            return Ok(Claim::Existing {
+                job_id: claim.job_id.clone(),
+                fingerprint: claim.fingerprint.clone(),
+            });
+        }
+        claims.insert(
+            slot,
+            IdempotencyClaim {
+                job_id: job_id.clone(),
+                fingerprint: fingerprint.to_string(),
+                at: Instant::now(),
+                window,
+            },
+        );
+        Ok(Claim::New)
+    }
+
+    async fn release_idempotency(&self, owner: &str, key: &str) -> Result<(), StoreError> {
+        lock(&self.idempotency).remove(&(owner.to_string(), key.to_string()));
+        Ok(())
+    }
+
+    fn has_room(&self) -> bool {
+        if self.bytes.load(Ordering::Relaxed) <= self.limits.store_max_bytes {
+            return true;
+        }
+        self.evict();
+        self.bytes.load(Ordering::Relaxed) <= self.limits.store_max_bytes
+    }
+}
+
+/// The newest messages that fit the count and byte bounds.
+pub fn bound_conversation(mut messages: Vec<Value>, limits: &ConversationLimits) -> Vec<Value> {
+    if messages.len() > limits.max_messages {
+        messages.drain(..messages.len() - limits.max_messages);
+    }
+    let mut total: usize = messages.iter().map(|m| m.to_string().len()).sum();
+    let mut cut = 0;
+    while total > limits.max_bytes && cut < messages.len() {
+        total -= messages[cut].to_string().len();
+        cut += 1;
+    }
+    messages.drain(..cut);
+    messages
 }
 
 /// One subscriber's position in a log.
@@ -264,12 +448,9 @@ impl Follow {
             // Mark the current version seen before reading the log, so an append
             // that lands after the read still wakes us.
             self.rx.borrow_and_update();
-            let closed = self.fill();
+            self.fill();
             if !self.pending.is_empty() {
                 continue;
-            }
-            if closed {
-                return None;
             }
             if self.rx.changed().await.is_err() {
                 return None;
@@ -277,14 +458,20 @@ impl Follow {
         }
     }
 
-    /// Copies references to every retained event at or after `next`; true when the log is closed.
-    fn fill(&mut self) -> bool {
+    /// Copies references to every retained event at or after `next`.
+    fn fill(&mut self) {
         let log = lock(&self.entry.log);
         let Some(first) = log.events.front().map(|e| e.seq) else {
-            return log.closed;
+            return;
         };
         if self.next > log.last_seq {
-            return log.closed;
+            // Past the end of a finished job: its end again, so the client stops.
+            if log.closed
+                && let Some(end) = log.events.back()
+            {
+                self.pending.push_back(Delivery::Event(end.clone()));
+            }
+            return;
         }
         if self.next < first {
             self.pending.push_back(Delivery::Gap {
@@ -301,138 +488,9 @@ impl Follow {
                 .map(|e| Delivery::Event(e.clone())),
         );
         self.next = log.last_seq + 1;
-        log.closed
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn store(max_events: usize) -> MemoryStore {
-        MemoryStore::new(MemoryLimits {
-            max_events,
-            max_bytes: 1 << 20,
-            retention: Duration::from_secs(60),
-            max_retained: 2,
-            conversation_max_messages: 3,
-        })
-    }
-
-    fn record(id: &str) -> JobRecord {
-        JobRecord {
-            job_id: id.into(),
-            state: JobState::Queued,
-            command: "/list".into(),
-            kind: "slash".into(),
-            metadata: Value::Null,
-            created_at: now(),
-            started_at: None,
-            finished_at: None,
-            result: None,
-            error: None,
-            last_event_id: 0,
-        }
-    }
-
-    async fn seqs(stream: EventStream) -> Vec<String> {
-        stream
-            .map(|d| match d {
-                Delivery::Event(e) => e.seq.to_string(),
-                Delivery::Gap { first, last } => format!("gap{first}-{last}"),
-            })
-            .collect()
-            .await
-    }
-
-    #[tokio::test]
-    async fn replay_then_live_then_end() {
-        let s = Arc::new(store(100));
-        s.insert(record("j")).await.unwrap();
-        s.append("j", "job_started", json!({})).await.unwrap();
-        let sub = s.subscribe("j", 0).await.unwrap();
-        let late = s.subscribe("j", 1).await.unwrap();
-        let writer = {
-            let s = s.clone();
-            tokio::spawn(async move {
-                s.append("j", "result", json!({"result": "x"}))
-                    .await
-                    .unwrap();
-                s.append("j", END_OF_STREAM, json!({})).await.unwrap();
-            })
-        };
-        assert_eq!(seqs(sub).await, ["1", "2", "3"]);
-        assert_eq!(seqs(late).await, ["2", "3"]);
-        writer.await.unwrap();
-        // Appends after the end are ignored.
-        assert_eq!(s.append("j", "x", json!({})).await.unwrap(), 3);
-    }
-
-    #[tokio::test]
-    async fn trimmed_history_is_announced_as_a_gap() {
-        let s = store(3);
-        s.insert(record("j")).await.unwrap();
-        for _ in 0..5 {
-            s.append("j", "status_update", json!({})).await.unwrap();
-        }
-        s.append("j", END_OF_STREAM, json!({})).await.unwrap();
-        assert_eq!(
-            seqs(s.subscribe("j", 0).await.unwrap()).await,
-            ["gap1-3", "4", "5", "6"]
-        );
-        assert_eq!(seqs(s.subscribe("j", 4).await.unwrap()).await, ["5", "6"]);
-        assert_eq!(
-            seqs(s.subscribe("j", 6).await.unwrap()).await,
-            Vec::<String>::new()
-        );
-    }
-
-    #[tokio::test]
-    async fn frames_have_id_and_data_but_no_event_field() {
-        let s = store(10);
-        s.insert(record("j")).await.unwrap();
-        s.append("j", "job_started", json!({"message": "m"}))
-            .await
-            .unwrap();
-        let mut sub = s.subscribe("j", 0).await.unwrap();
-        let Some(Delivery::Event(e)) = sub.next().await else {
-            panic!("no event")
-        };
-        let text = std::str::from_utf8(&e.frame).unwrap();
-        assert!(text.starts_with(
-            "id: 1\ndata: {\"event\":\"job_started\",\"data\":{\"message\":\"m\"},\"timestamp\":"
-        ));
-        assert!(text.ends_with(",\"job_id\":\"j\"}\n\n"));
-        assert!(!text.contains("\nevent:"));
-    }
-
-    #[tokio::test]
-    async fn the_oldest_finished_jobs_go_first_past_the_cap() {
-        let s = store(10);
-        for id in ["a", "b", "c"] {
-            s.insert(record(id)).await.unwrap();
-            s.append(id, END_OF_STREAM, json!({})).await.unwrap();
-        }
-        s.insert(record("running")).await.unwrap();
-        assert!(s.get("a").await.unwrap().is_none());
-        assert!(s.get("b").await.unwrap().is_none());
-        assert!(s.get("c").await.unwrap().is_some());
-        assert!(
-            s.get("running").await.unwrap().is_some(),
-            "running jobs are never dropped"
-        );
-    }
-
-    #[tokio::test]
-    async fn conversations_are_bounded() {
-        let s = store(10);
-        s.save_conversation("c", (0..5).map(|i| json!(i)).collect())
-            .await
-            .unwrap();
-        assert_eq!(
-            s.conversation("c").await.unwrap(),
-            vec![json!(2), json!(3), json!(4)]
-        );
-    }
-}
+#[path = "memory_tests.rs"]
+mod tests;

@@ -1,15 +1,19 @@
 //! Jobs: background executions with an event log that streams to any number
 //! of subscribers and replays from any event id.
 //!
-//! - `model`: states, records, the event wire form.
-//! - `store`: the `JobStore` trait (records, event logs, conversations).
-//! - `memory`: the embedded in-memory store (the default).
+//! - `model`: ids, states, records.
+//! - `event`: the typed events (`JobEvent`) and their wire form.
+//! - `store`: the `JobStore` trait (records, event logs, conversations, idempotency).
+//! - `memory`: the in-memory store (also the live half of the durable ones).
+//! - `approval`: pending approvals of destructive tool calls.
 //! - `payload`: finding the command in a request payload.
 //! - `slash`: the slash-command grammar of direct mode.
 //! - `context`: what an executor gets (emit events, run tools) and the `Agent` trait.
 //! - `manager`: admission, limits, idempotency, running, cancel, waiting.
 
+pub mod approval;
 pub mod context;
+pub mod event;
 pub mod manager;
 pub mod memory;
 pub mod model;
@@ -18,8 +22,10 @@ pub mod slash;
 pub mod store;
 
 pub use context::{Agent, JobContext, JobFailure};
-pub use manager::{CancelError, JobManager, SubmitError, Submitted};
-pub use model::{JobRecord, JobState};
+pub use event::JobEvent;
+pub use manager::{ApprovalError, CancelError, JobManager, SubmitError, Submitted};
+pub use model::{JobId, JobRecord, JobState};
+pub use payload::PayloadError;
 pub use store::{Delivery, JobStore, StoreError};
 
 /// Locks a std mutex of this module. Every critical section here is a plain

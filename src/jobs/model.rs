@@ -1,10 +1,75 @@
-//! Jobs and their events: ids, states, records, and the wire form of an event.
+//! Jobs: ids, states and records.
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+/// A job's id: `job_<uuid4>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct JobId(Arc<str>);
+
+impl JobId {
+    /// A fresh `job_<uuid4>`.
+    pub fn new() -> Self {
+        Self(Arc::from(format!("job_{}", uuid::Uuid::new_v4())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for JobId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl From<&str> for JobId {
+    fn from(id: &str) -> Self {
+        Self(Arc::from(id))
+    }
+}
+
+impl From<String> for JobId {
+    fn from(id: String) -> Self {
+        Self(Arc::from(id))
+    }
+}
+
+impl std::fmt::Display for JobId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::ops::Deref for JobId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl JsonSchema for JobId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "JobId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "`job_<uuid4>`."
+        })
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+}
 
 /// A job's state. `queued` → `running` → exactly one terminal state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -14,6 +79,8 @@ pub enum JobState {
     Queued,
     /// Executing.
     Running,
+    /// Executing, and waiting for a person to approve a destructive tool call.
+    AwaitingApproval,
     /// Finished with a result.
     Succeeded,
     /// Finished with an error.
@@ -26,13 +93,17 @@ pub enum JobState {
 
 impl JobState {
     pub fn is_terminal(self) -> bool {
-        !matches!(self, JobState::Queued | JobState::Running)
+        !matches!(
+            self,
+            JobState::Queued | JobState::Running | JobState::AwaitingApproval
+        )
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobState::Queued => "queued",
             JobState::Running => "running",
+            JobState::AwaitingApproval => "awaiting_approval",
             JobState::Succeeded => "succeeded",
             JobState::Failed => "failed",
             JobState::Cancelled => "cancelled",
@@ -44,6 +115,7 @@ impl JobState {
         [
             JobState::Queued,
             JobState::Running,
+            JobState::AwaitingApproval,
             JobState::Succeeded,
             JobState::Failed,
             JobState::Cancelled,
@@ -54,12 +126,20 @@ impl JobState {
     }
 }
 
+impl crate::metrics::Label for JobState {
+    fn label(&self) -> &'static str {
+        self.as_str()
+    }
+}
+
 /// What a job knows about itself.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct JobRecord {
-    /// `job_<uuid4>`.
-    pub job_id: String,
+    pub job_id: JobId,
     pub state: JobState,
+    /// The principal that created the job (`anonymous` without keys); only it
+    /// and admin keys see the job.
+    pub owner: String,
     /// The command as the user wrote it (or `tool:<name>`).
     pub command: String,
     /// How the command was understood: `tool`, `slash` or `text`.
@@ -86,46 +166,4 @@ pub fn now() -> f64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0)
-}
-
-/// `job_<uuid4>`.
-pub fn new_job_id() -> String {
-    format!("job_{}", uuid::Uuid::new_v4())
-}
-
-/// The event that always ends a stream.
-pub const END_OF_STREAM: &str = "end_of_stream";
-
-/// One event of a job's log, encoded once and shared by every subscriber.
-#[derive(Debug)]
-pub struct StoredEvent {
-    pub seq: u64,
-    /// The complete SSE message: `id: <seq>\ndata: <json>\n\n` (no `event:` field,
-    /// so browsers' `EventSource.onmessage` sees it).
-    pub frame: Bytes,
-    pub terminal: bool,
-}
-
-/// The contract's event object: `{"event", "data", "timestamp", "job_id"}`.
-pub fn event_json(job_id: &str, event: &str, data: &Value, timestamp: f64) -> String {
-    #[derive(Serialize)]
-    struct Wire<'a> {
-        event: &'a str,
-        data: &'a Value,
-        timestamp: f64,
-        job_id: &'a str,
-    }
-    serde_json::to_string(&Wire {
-        event,
-        data,
-        timestamp,
-        job_id,
-    })
-    .unwrap_or_else(|_| String::from("{}"))
-}
-
-/// Frames one event as an SSE message with its id.
-pub fn sse_frame(seq: u64, json: &str) -> Bytes {
-    // serde_json's compact output never contains a newline, so one data line suffices.
-    Bytes::from(format!("id: {seq}\ndata: {json}\n\n"))
 }

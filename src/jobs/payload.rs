@@ -48,6 +48,43 @@ pub enum PayloadError {
     NoCommand,
     /// A field of the wrong shape (422).
     Invalid(String),
+    /// A field past its size limit (413).
+    TooLarge(String),
+}
+
+/// `metadata` is kept with the job and shown with it: it has a size limit.
+pub fn check_metadata(payload: &Value, max_bytes: usize) -> Result<(), PayloadError> {
+    let Some(metadata) = payload.get("metadata") else {
+        return Ok(());
+    };
+    let size = metadata.to_string().len();
+    if size > max_bytes {
+        return Err(PayloadError::TooLarge(format!(
+            "metadata is {size} bytes; the limit is {max_bytes} (jobs.max_metadata_bytes)"
+        )));
+    }
+    Ok(())
+}
+
+/// The JSON Schema of the payloads `parse` accepts, for the API description.
+pub fn schema() -> Value {
+    let metadata = serde_json::json!({"description": "Kept with the job as sent (e.g. `{\"source\": \"web\"}`); at most `jobs.max_metadata_bytes`."});
+    let text = serde_json::json!({"type": "string", "description": "The command text."});
+    serde_json::json!({
+        "description": "The command, in one of four forms. When several text forms are present, `/api/v1/stream-execute` takes `textEntries[0].content`, then `input`, then `command`; `/execute` takes `input`, then `command`, then `textEntries[0].content`. A `tool` field wins over all of them. Text starting with `/` is a slash command (`/help` lists them).",
+        "anyOf": [
+            {"type": "object", "title": "textEntries", "required": ["textEntries"], "properties": {
+                "textEntries": {"type": "array", "items": {"type": "object", "properties": {
+                    "content": text, "type": {"type": "string", "description": "The front end's entry kind (e.g. `text`); not read."}}}},
+                "metadata": metadata}},
+            {"type": "object", "title": "input", "required": ["input"], "properties": {"input": text, "metadata": metadata}},
+            {"type": "object", "title": "command", "required": ["command"], "properties": {"command": text, "metadata": metadata}},
+            {"type": "object", "title": "tool", "required": ["tool"], "properties": {
+                "tool": {"type": "string", "description": "A catalogue tool; a key needs its scope."},
+                "arguments": {"type": "object", "description": "The tool's arguments (see the tool's own operation); default `{}`."},
+                "metadata": metadata}},
+        ],
+    })
 }
 
 /// Finds the command in `payload`.

@@ -1,16 +1,30 @@
-//! The job store interface: job records and their event logs.
+//! The job store interface: job records, their event logs, conversations and
+//! idempotency keys.
 //!
-//! Handlers and the manager see only this trait, so a shared backend (Redis
-//! Streams, for several replicas) can replace the in-memory one: it assigns
-//! sequence ids, replays from an id, follows live, and expires finished jobs.
+//! Handlers and the manager see only this trait. A backend assigns sequence
+//! ids, replays from an id, follows live, expires finished jobs, and keeps
+//! the per-principal state (conversations, idempotency keys) that several
+//! replicas must share.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use futures::stream::BoxStream;
 use serde_json::Value;
 
-use super::model::{JobRecord, JobState, StoredEvent};
+use super::event::JobEvent;
+use super::model::{JobId, JobRecord, JobState};
+
+/// One event of a job's log, encoded once and shared by every subscriber.
+#[derive(Debug)]
+pub struct StoredEvent {
+    pub seq: u64,
+    /// The complete SSE message: `id: <seq>\ndata: <json>\n\n`.
+    pub frame: Bytes,
+    pub terminal: bool,
+}
 
 /// What a subscriber receives.
 #[derive(Debug, Clone)]
@@ -37,6 +51,8 @@ pub enum StoreError {
 /// A change to a job's record.
 #[derive(Debug, Clone)]
 pub enum JobUpdate {
+    /// `running` or `awaiting_approval`.
+    State(JobState),
     Started,
     Finished {
         state: JobState,
@@ -49,23 +65,61 @@ pub enum JobUpdate {
 #[derive(Debug, Clone, Default)]
 pub struct JobQuery {
     pub state: Option<JobState>,
+    /// Only this principal's jobs; `None` for all (admins).
+    pub owner: Option<String>,
     pub limit: usize,
     pub offset: usize,
+}
+
+/// Whose conversation: `metadata.conversation_id` within one principal.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ConversationKey {
+    pub owner: String,
+    pub id: String,
+}
+
+/// What an `Idempotency-Key` maps to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The key is new: it now names this job.
+    New,
+    /// The key names an earlier job, created from a payload with this fingerprint.
+    Existing { job_id: JobId, fingerprint: String },
 }
 
 #[async_trait]
 pub trait JobStore: Send + Sync + 'static {
     async fn insert(&self, job: JobRecord) -> Result<(), StoreError>;
-    async fn update(&self, job_id: &str, update: JobUpdate) -> Result<JobRecord, StoreError>;
-    async fn get(&self, job_id: &str) -> Result<Option<JobRecord>, StoreError>;
+    async fn update(&self, job_id: &JobId, update: JobUpdate) -> Result<JobRecord, StoreError>;
+    async fn get(&self, job_id: &JobId) -> Result<Option<JobRecord>, StoreError>;
     /// Newest first; the total count of matching jobs beside the page.
     async fn list(&self, query: JobQuery) -> Result<(Vec<JobRecord>, usize), StoreError>;
     /// Appends an event and returns its sequence number (1, 2, …).
     /// `end_of_stream` closes the log.
-    async fn append(&self, job_id: &str, event: &str, data: Value) -> Result<u64, StoreError>;
-    /// Events with a sequence number above `after`, then live ones.
-    async fn subscribe(&self, job_id: &str, after: u64) -> Result<EventStream, StoreError>;
-    /// Bounded conversation memory (`metadata.conversation_id`).
-    async fn conversation(&self, id: &str) -> Result<Vec<Value>, StoreError>;
-    async fn save_conversation(&self, id: &str, messages: Vec<Value>) -> Result<(), StoreError>;
+    async fn append(&self, job_id: &JobId, event: JobEvent) -> Result<u64, StoreError>;
+    /// Events with a sequence number above `after`, then live ones. Past the
+    /// end of a closed log, the terminal event again, so a late resume still ends.
+    async fn subscribe(&self, job_id: &JobId, after: u64) -> Result<EventStream, StoreError>;
+    /// Bounded conversation memory.
+    async fn conversation(&self, key: &ConversationKey) -> Result<Vec<Value>, StoreError>;
+    async fn save_conversation(
+        &self,
+        key: &ConversationKey,
+        messages: Vec<Value>,
+    ) -> Result<(), StoreError>;
+    /// Maps `(owner, key)` to `job_id` for `window`, unless it already maps to a job.
+    async fn claim_idempotency(
+        &self,
+        owner: &str,
+        key: &str,
+        fingerprint: &str,
+        job_id: &JobId,
+        window: Duration,
+    ) -> Result<Claim, StoreError>;
+    /// Forgets a claim whose job was never created (refused at admission).
+    async fn release_idempotency(&self, owner: &str, key: &str) -> Result<(), StoreError>;
+    /// Whether the store's byte budget leaves room for another job.
+    fn has_room(&self) -> bool {
+        true
+    }
 }

@@ -138,8 +138,11 @@ impl ConductorMcp {
             .or(self.principal.as_ref())
             .cloned()
             .unwrap_or_else(Principal::anonymous);
-        let owner = self.session.owner.get_or_init(|| principal.name.clone());
-        if *owner != principal.name {
+        let owner = self
+            .session
+            .owner
+            .get_or_init(|| principal.name.to_string());
+        if **owner != *principal.name {
             return Err(McpError::invalid_request(
                 "this MCP session belongs to another API key",
                 None,

@@ -19,7 +19,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures::{Stream, StreamExt};
+use futures::StreamExt;
 use rmcp::model::{ClientJsonRpcMessage, ServerJsonRpcMessage};
 use serde::Deserialize;
 use tokio::sync::mpsc;
@@ -28,6 +28,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::handler::{ConductorMcp, McpContext};
+use super::sessions::Sessions;
+use crate::auth::Principal;
 
 /// Messages a session buffers from the client before `POST` waits.
 const INBOX: usize = 64;
@@ -41,29 +43,32 @@ pub struct LegacySessions {
     ctx: McpContext,
     tracker: TaskTracker,
     inboxes: Arc<Mutex<HashMap<String, Inbox>>>,
+    caps: Arc<Sessions>,
 }
 
 /// A session's channel and the key that opened it.
 struct Inbox {
     sender: mpsc::Sender<ClientJsonRpcMessage>,
-    /// Only the key that opened a session may post into it.
-    owner: Option<String>,
+    /// Only the key that opened a session may post into it (key names are
+    /// unique, so the name is the key).
+    owner: Arc<str>,
 }
 
 impl LegacySessions {
-    pub fn new(ctx: McpContext, tracker: TaskTracker) -> Self {
+    pub fn new(ctx: McpContext, tracker: TaskTracker, caps: Arc<Sessions>) -> Self {
         Self {
             ctx,
             tracker,
             inboxes: Arc::new(Mutex::new(HashMap::new())),
+            caps,
         }
     }
 
-    fn inbox(&self, id: &str, caller: Option<&str>) -> Option<mpsc::Sender<ClientJsonRpcMessage>> {
+    fn inbox(&self, id: &str, caller: &str) -> Option<mpsc::Sender<ClientJsonRpcMessage>> {
         let inboxes = self.inboxes.lock().ok()?;
         let inbox = inboxes.get(id)?;
         // Another key posting to this session is answered as if it did not exist.
-        (inbox.owner.as_deref() == caller).then(|| inbox.sender.clone())
+        (&*inbox.owner == caller).then(|| inbox.sender.clone())
     }
 }
 
@@ -79,30 +84,37 @@ impl Drop for SessionEnd {
         if let Ok(mut inboxes) = self.sessions.inboxes.lock() {
             inboxes.remove(&self.id);
         }
+        self.sessions.caps.remove(&self.id);
         self.gone.cancel();
-        tracing::info!(session = %self.id, "legacy SSE session closed");
+        // The id is a bearer of the session: not for INFO logs.
+        tracing::debug!(session = %self.id, "legacy SSE session closed");
     }
 }
 
-/// `GET /sse`: opens a session and streams its messages.
+/// `GET /sse`: opens a session (within the session caps) and streams its messages.
 pub async fn open(
     State(sessions): State<LegacySessions>,
-    principal: Option<axum::Extension<crate::auth::Principal>>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    axum::Extension(principal): axum::Extension<Principal>,
+    request: axum::extract::Request,
+) -> Response {
+    let reservation = match sessions.caps.reserve(super::sessions::client_of(&request)) {
+        Ok(r) => r,
+        Err(why) => return super::sessions::refused(&why.to_string()),
+    };
     let id = uuid::Uuid::new_v4().simple().to_string();
+    reservation.confirm(&id, false);
     let (inbox_tx, inbox_rx) = mpsc::channel::<ClientJsonRpcMessage>(INBOX);
     let (outbox_tx, outbox_rx) = futures::channel::mpsc::channel::<ServerJsonRpcMessage>(OUTBOX);
-    let principal = principal.map(|p| p.0);
     if let Ok(mut inboxes) = sessions.inboxes.lock() {
-        let owner = principal.as_ref().map(|p| p.name.clone());
         inboxes.insert(
             id.clone(),
             Inbox {
                 sender: inbox_tx,
-                owner,
+                owner: principal.name.clone(),
             },
         );
     }
+    let principal = Some(principal);
     // Also fires when the shutdown grace is over, which ends the stream.
     let gone = sessions.ctx.cancel_all.child_token();
     let handler = ConductorMcp::new(sessions.ctx.clone(), gone.clone()).with_principal(principal);
@@ -117,7 +129,7 @@ pub async fn open(
             Err(e) => tracing::info!(session = %session_id, error = %e, "legacy SSE session ended before initialize"),
         }
     });
-    tracing::info!(session = %id, "legacy SSE session opened");
+    tracing::debug!(session = %id, "legacy SSE session opened");
 
     let endpoint = Event::default()
         .event("endpoint")
@@ -136,8 +148,11 @@ pub async fn open(
             },
         )
     });
-    let stream = futures::stream::once(async move { Ok(endpoint) }).chain(messages);
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+    let stream =
+        futures::stream::once(async move { Ok::<_, Infallible>(endpoint) }).chain(messages);
+    Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+        .into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -150,14 +165,13 @@ pub struct SessionQuery {
 pub async fn message(
     State(sessions): State<LegacySessions>,
     Query(query): Query<SessionQuery>,
-    principal: Option<axum::Extension<crate::auth::Principal>>,
+    axum::Extension(principal): axum::Extension<Principal>,
     body: Bytes,
 ) -> Response {
-    let caller = principal.map(|p| p.0.name);
     let Some(id) = query.session_id else {
         return (StatusCode::BAD_REQUEST, "sessionId is required").into_response();
     };
-    let Some(inbox) = sessions.inbox(&id, caller.as_deref()) else {
+    let Some(inbox) = sessions.inbox(&id, &principal.name) else {
         return (StatusCode::NOT_FOUND, "Could not find session").into_response();
     };
     let message: ClientJsonRpcMessage = match serde_json::from_slice(&body) {

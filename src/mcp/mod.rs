@@ -3,70 +3,89 @@
 //! running the same `ServerHandler`.
 //!
 //! - `handler`: `ConductorMcp`, the handler (server info, instructions, tools/list, tools/call).
-//! - `tools`: catalogue entries as MCP tools (schemas, annotations) and results as MCP results.
+//! - `tools`: catalogue entries as MCP tools and results as MCP results.
 //! - `call`: one tool call: cancellation sources, progress, the run.
 //! - `progress`: CLI output lines coalesced into progress notifications.
-//! - `guard`: `Host` / `Origin` validation (DNS rebinding) and API keys.
+//! - `access`: API keys and the rate limit on the MCP listener.
+//! - `sessions`: caps on open sessions (both HTTP transports), idle sessions closed.
 //! - `streamable`: the Streamable HTTP service and its dropped-connection detection.
 //! - `legacy_sse`: the HTTP+SSE transport, served on top of the same handler.
 //! - `stdio`: `conductor-gateway mcp --stdio`.
 
+mod access;
 mod call;
-pub mod guard;
 pub mod handler;
 mod legacy_sse;
 pub mod progress;
+pub mod sessions;
 mod stdio;
 mod streamable;
 pub mod tools;
 
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use std::sync::Arc;
+use std::time::Duration;
 
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+
+use crate::http::client::{TrustedProxies, client_addr};
+use crate::http::error::ApiError;
+use crate::http::origin;
 use crate::state::AppState;
 pub use handler::{ConductorMcp, McpContext};
 
-/// The MCP listener's routes: `/mcp`, `/sse`, `/messages`.
+/// The MCP listener's routes: `/mcp`, `/sse`, `/messages`, and its session
+/// caps (swept for idle sessions until `stop` fires).
 ///
-/// Layers, outermost first: tracing, `Host`/`Origin` validation, the API-key
-/// slot, body limit. The security checks sit in front of every transport so
-/// the two HTTP transports cannot drift apart.
+/// Layers, outermost first: client address, `Host`/`Origin` validation, API
+/// keys and rate, bounded bodies, session caps. The security checks sit in
+/// front of every transport so the two HTTP transports cannot drift apart.
 pub fn router(state: AppState) -> Router {
     let ctx = McpContext::from_state(&state);
-    let guard = guard::Guard::from_settings(&state.settings);
-    let max_body = state.settings.server.max_body_bytes;
-    let sessions = legacy_sse::LegacySessions::new(ctx.clone(), state.tracker.clone());
+    let settings = &state.settings;
+    let manager = streamable::session_manager(&settings.mcp);
+    let caps = sessions::Sessions::new(&settings.mcp, manager.clone());
+    spawn_sweeper(caps.clone(), state.stopping.clone());
+    let legacy = legacy_sse::LegacySessions::new(ctx.clone(), state.tracker.clone(), caps.clone());
+    let mcp = streamable::service(ctx, manager, caps);
     Router::new()
-        .route_service("/mcp", streamable::service(ctx))
+        .route_service("/mcp", mcp)
         .route("/sse", get(legacy_sse::open))
         .route("/messages", post(legacy_sse::message))
         .route("/messages/", post(legacy_sse::message))
-        .with_state(sessions)
+        .with_state(legacy)
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(max_body))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            guard::authorize,
+        .layer(from_fn_with_state(
+            crate::http::body_limits(&state),
+            crate::http::body::buffered,
         ))
-        .layer(axum::middleware::from_fn_with_state(guard, guard::check))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|req: &axum::http::Request<_>| {
-                    tracing::info_span!("mcp_http", method = %req.method(), path = %req.uri().path())
-                })
-                .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
-        )
+        .layer(from_fn_with_state(state.clone(), access::authorize))
+        .layer(from_fn_with_state(
+            origin::Guard::mcp(settings),
+            origin::check,
+        ))
+        .layer(from_fn_with_state(
+            TrustedProxies::new(&settings.server.trusted_proxies),
+            client_addr,
+        ))
 }
 
-async fn not_found() -> impl IntoResponse {
-    (
-        StatusCode::NOT_FOUND,
-        "Not Found: MCP is served at /mcp (Streamable HTTP) and /sse (HTTP+SSE)",
+fn spawn_sweeper(caps: Arc<sessions::Sessions>, stop: tokio_util::sync::CancellationToken) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(Duration::from_secs(10));
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => caps.sweep().await,
+                _ = stop.cancelled() => break,
+            }
+        }
+    });
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound(
+        "Not Found: MCP is served at /mcp (Streamable HTTP) and /sse (HTTP+SSE)".into(),
     )
 }
 

@@ -29,10 +29,22 @@ use super::handler::{ConductorMcp, McpContext};
 /// long a dropped connection goes unnoticed: hyper learns of it on a write.
 const SSE_KEEP_ALIVE: Duration = Duration::from_secs(5);
 
+/// rmcp's session store, shared with the session caps (`sessions.rs`).
+pub fn session_manager(settings: &crate::config::McpSettings) -> Arc<LocalSessionManager> {
+    let mut manager = LocalSessionManager::default();
+    // A safety net behind `Sessions::sweep`, which closes idle sessions first.
+    manager.session_config.keep_alive = Some(Duration::from_secs(settings.session_idle_secs + 60));
+    Arc::new(manager)
+}
+
 /// The `/mcp` service: rmcp's Streamable HTTP behind `watch_disconnect`.
-pub fn service(ctx: McpContext) -> axum::routing::MethodRouter {
+pub fn service(
+    ctx: McpContext,
+    sessions: Arc<LocalSessionManager>,
+    caps: Arc<super::sessions::Sessions>,
+) -> axum::routing::MethodRouter {
     let config = StreamableHttpServerConfig::default()
-        // `guard.rs` checks Host and Origin for every MCP route.
+        // `http::origin` checks Host and Origin for every MCP route.
         .disable_allowed_hosts()
         .disable_allowed_origins()
         .with_sse_keep_alive(Some(SSE_KEEP_ALIVE))
@@ -49,10 +61,14 @@ pub fn service(ctx: McpContext) -> axum::routing::MethodRouter {
                 CancellationToken::new(),
             ))
         },
-        Arc::new(LocalSessionManager::default()),
+        sessions,
         config,
     );
     let mcp = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn_with_state(
+            caps,
+            super::sessions::streamable,
+        ))
         .layer(axum::middleware::from_fn(session_end_is_no_content))
         .layer(axum::middleware::from_fn(watch_disconnect))
         .service(ServiceExt::<Request>::map_response(mcp, |r| {

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use super::{TextStyle, schema_of};
 
 /// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The CLI did what was asked.
@@ -47,6 +47,12 @@ impl Outcome {
             Outcome::SpawnFailed => "spawn_failed",
             Outcome::NotFound => "not_found",
         }
+    }
+}
+
+impl crate::metrics::Label for Outcome {
+    fn label(&self) -> &'static str {
+        self.as_str()
     }
 }
 

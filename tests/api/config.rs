@@ -32,7 +32,7 @@ fn defaults_without_a_file() {
     assert!(ok, "{err}");
     assert_eq!(value(&out, "server", "port"), 5006);
     assert_eq!(value(&out, "server", "mcp_port"), 8006);
-    assert_eq!(value(&out, "server", "host"), "0.0.0.0");
+    assert_eq!(value(&out, "server", "host"), "127.0.0.1");
     assert_eq!(value(&out, "conductor", "timeout"), 300);
     assert!(out.contains("not found, defaults used"));
 }

@@ -60,7 +60,7 @@ async fn healthy_when_cli_and_llm_are_configured() {
 }
 
 #[tokio::test]
-async fn any_origin_is_allowed_by_default() {
+async fn no_foreign_origin_is_granted_cors_by_default() {
     let app = spawn_app().await;
     let response = app
         .client
@@ -69,7 +69,17 @@ async fn any_origin_is_allowed_by_default() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert_eq!(
+        response.status(),
+        200,
+        "health answers probes from anywhere"
+    );
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
 }
 
 #[tokio::test]

@@ -124,9 +124,15 @@ async fn resuming_after_any_event_gives_exactly_the_rest() {
     assert_eq!(seen, full, "resumed reads add up to the whole stream");
 
     // Every resume point over the finished job, by header and by query.
-    for k in 0..=full.len() as u64 {
+    for k in 0..full.len() as u64 {
         let rest = app.read_stream(&job, Some(k)).await;
         assert_eq!(rest, full[k as usize..].to_vec(), "after {k}");
+    }
+    // At or past the end of a finished job: its end again, so clients stop.
+    let end = full.last().cloned().unwrap();
+    for k in [full.len() as u64, full.len() as u64 + 1, u64::MAX] {
+        let rest = app.read_stream(&job, Some(k)).await;
+        assert_eq!(rest, vec![end.clone()], "after {k}");
     }
     let response = app
         .client

@@ -1,19 +1,19 @@
-//! Who may talk to the MCP listener: `Host` and `Origin` validation for both
-//! HTTP transports, and API keys.
+//! Browsers and DNS rebinding: `Host` and `Origin` validation, the same on
+//! both listeners (REST and MCP), whatever the bind address.
 //!
-//! One check in front of every route, rather than rmcp's own check on `/mcp`
-//! and a second one for the legacy transport, so the two cannot disagree.
-//! rmcp's built-in `Host` check is therefore switched off (`streamable.rs`).
-//!
-//! - `Origin`: requests without one (non-browser clients) pass. A browser
-//!   request passes when its origin is the server's own (same host and port
-//!   as `Host`) or listed in `mcp.allowed_origins` (`"*"` allows any); any
-//!   other origin gets 403.
-//! - `Host`: when bound to loopback, only `localhost`, `127.0.0.1`, `[::1]`
-//!   and `mcp.allowed_hosts` (with or without a port) pass: a DNS-rebinding
-//!   page reaches us with its own name in `Host`. Bound to another address
-//!   the operator chose to be reachable under any name, so `Host` is not
-//!   checked.
+//! - `Host` must be a loopback name (`localhost`, `127.0.0.1`, `[::1]`), the
+//!   bound address, or listed in `server.allowed_hosts` (with or without a
+//!   port; `"*"` turns the check off). A DNS-rebinding page reaches us with
+//!   its own name in `Host` and is refused. A checked `Host` also makes the
+//!   same-origin test below trustworthy.
+//! - `Origin`: browsers send it on every cross-origin request (and on
+//!   same-origin POSTs). A request passes when its origin is the gateway's
+//!   own (same host and port as the allowed `Host`) or listed in
+//!   `server.cors_allowed_origins` (`"*"` allows any); any other origin, and
+//!   `Origin: null`, gets 403 whatever the method or content type. Requests
+//!   without `Origin` (curl, servers, SDKs) are not browsers and pass.
+//! - `/health` is exempt, so load-balancer probes that send a node address
+//!   as `Host` keep working; it reveals nothing but the service's state.
 
 use std::sync::Arc;
 
@@ -23,18 +23,25 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::config::Settings;
-use crate::state::AppState;
 
-/// The validation policy, built once from settings.
+/// How a refusal is written: the REST API's `{"detail"}` or a JSON-RPC error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Rest,
+    JsonRpc,
+}
+
+/// The validation policy of one listener, built once from settings.
 #[derive(Debug, Clone)]
 pub struct Guard(Arc<Policy>);
 
 #[derive(Debug)]
 struct Policy {
-    /// `None`: `Host` is not checked.
+    /// `None`: `Host` is not checked (`"*"` in the allow-list).
     hosts: Option<Vec<Authority>>,
     any_origin: bool,
     origins: Vec<Origin>,
+    dialect: Dialect,
 }
 
 /// A host name (lowercase, IPv6 without brackets) and maybe a port.
@@ -68,11 +75,36 @@ pub fn is_loopback(host: &str) -> bool {
 }
 
 impl Guard {
-    pub fn from_settings(settings: &Settings) -> Self {
-        let mcp = &settings.mcp;
-        let hosts = if is_loopback(&settings.server.host)
-            && !mcp.allowed_hosts.iter().any(|h| h == "*")
-        {
+    /// The REST listener's policy.
+    pub fn rest(settings: &Settings) -> Self {
+        Self::build(settings, &[], &[], Dialect::Rest)
+    }
+
+    /// The MCP listener's policy: the server's lists plus `mcp.allowed_*`.
+    pub fn mcp(settings: &Settings) -> Self {
+        Self::build(
+            settings,
+            &settings.mcp.allowed_hosts,
+            &settings.mcp.allowed_origins,
+            Dialect::JsonRpc,
+        )
+    }
+
+    fn build(
+        settings: &Settings,
+        extra_hosts: &[String],
+        extra_origins: &[String],
+        dialect: Dialect,
+    ) -> Self {
+        let host_entries: Vec<&String> = settings
+            .server
+            .allowed_hosts
+            .iter()
+            .chain(extra_hosts)
+            .collect();
+        let hosts = if host_entries.iter().any(|h| *h == "*") {
+            None
+        } else {
             let mut hosts: Vec<Authority> = LOOPBACK_NAMES
                 .iter()
                 .map(|name| Authority {
@@ -80,31 +112,46 @@ impl Guard {
                     port: None,
                 })
                 .collect();
-            for entry in &mcp.allowed_hosts {
+            let bound = settings.server.host.trim_matches(['[', ']']);
+            let unspecified = bound
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_unspecified());
+            if !unspecified {
+                hosts.push(Authority {
+                    host: bound.to_ascii_lowercase(),
+                    port: None,
+                });
+            }
+            for entry in host_entries {
                 match parse_authority(entry) {
                     Some(a) => hosts.push(a),
                     None => {
-                        tracing::warn!(entry = %entry, "mcp.allowed_hosts: not a host[:port], ignored")
+                        tracing::warn!(entry = %entry, "allowed_hosts: not a host[:port], ignored")
                     }
                 }
             }
             Some(hosts)
-        } else {
-            None
         };
+        let origin_entries: Vec<&String> = settings
+            .server
+            .cors_allowed_origins
+            .iter()
+            .chain(extra_origins)
+            .collect();
         let mut origins = Vec::new();
-        for entry in mcp.allowed_origins.iter().filter(|o| *o != "*") {
+        for entry in origin_entries.iter().filter(|o| **o != "*") {
             match parse_origin(entry) {
-                Some(o) => origins.push(o),
-                None => {
-                    tracing::warn!(entry = %entry, "mcp.allowed_origins: not an origin (scheme://host[:port]), ignored")
+                Some(Origin::Null) | None => {
+                    tracing::warn!(entry = %entry, "allowed origins: not an origin (scheme://host[:port]), ignored")
                 }
+                Some(o) => origins.push(o),
             }
         }
         Self(Arc::new(Policy {
             hosts,
-            any_origin: mcp.allowed_origins.iter().any(|o| o == "*"),
+            any_origin: origin_entries.iter().any(|o| *o == "*"),
             origins,
+            dialect,
         }))
     }
 
@@ -113,9 +160,8 @@ impl Guard {
         let host_value = headers
             .get(header::HOST)
             .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-            .or_else(|| uri.authority().map(|a| a.to_string()));
-        let host = host_value.as_deref().and_then(parse_authority);
+            .or_else(|| uri.authority().map(|a| a.as_str()));
+        let host = host_value.and_then(parse_authority);
         if let Some(allowed) = &self.0.hosts {
             match &host {
                 Some(h) if allowed.iter().any(|a| a.matches(h)) => {}
@@ -143,7 +189,7 @@ impl Guard {
         if same_origin || self.0.origins.contains(&origin) {
             None
         } else {
-            Some("Forbidden: Origin is not allowed")
+            Some("Forbidden: Origin is not allowed (server.cors_allowed_origins)")
         }
     }
 }
@@ -194,57 +240,34 @@ fn parse_origin(value: &str) -> Option<Origin> {
 
 /// Middleware: refuses requests whose `Host` or `Origin` the policy rejects.
 pub async fn check(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+    if request.uri().path() == "/health" {
+        return next.run(request).await;
+    }
     match guard.refusal(request.headers(), request.uri()) {
         None => next.run(request).await,
         Some(reason) => {
-            tracing::warn!(
+            tracing::debug!(
                 host = ?request.headers().get(header::HOST),
                 origin = ?request.headers().get(header::ORIGIN),
                 path = %request.uri().path(),
-                "MCP request refused: {reason}"
+                "request refused: {reason}"
             );
-            forbidden(reason)
+            match guard.0.dialect {
+                Dialect::Rest => super::error::ApiError::Forbidden(reason.into()).into_response(),
+                Dialect::JsonRpc => json_rpc_forbidden(reason),
+            }
         }
     }
 }
 
 /// 403 with a JSON-RPC error body, which MCP clients know how to show.
-fn forbidden(reason: &str) -> Response {
+fn json_rpc_forbidden(reason: &str) -> Response {
     let body = serde_json::json!({
         "jsonrpc": "2.0",
         "id": null,
         "error": {"code": -32600, "message": reason},
     });
     (StatusCode::FORBIDDEN, axum::Json(body)).into_response()
-}
-
-/// API keys on the MCP listener: the REST API's keys, presented the same way
-/// (`Authorization: Bearer` or `X-API-Key`). The principal rides on the
-/// request so the handler can show and run only the tools of its scopes.
-/// Without configured keys the listener is open, as the old service's was.
-pub async fn authorize(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    if state.auth.is_open() {
-        return next.run(request).await;
-    }
-    let token = crate::http::auth::credentials(&request, false);
-    match state.auth.authenticate(token.as_deref()) {
-        Ok(principal) => {
-            request.extensions_mut().insert(principal);
-            next.run(request).await
-        }
-        Err(e) => {
-            let mut response = (StatusCode::UNAUTHORIZED, e.to_string()).into_response();
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Bearer"),
-            );
-            response
-        }
-    }
 }
 
 #[cfg(test)]
@@ -255,9 +278,10 @@ mod tests {
     fn guard(host: &str, allowed_hosts: &[&str], allowed_origins: &[&str]) -> Guard {
         let mut settings = Settings::default();
         settings.server.host = host.into();
-        settings.mcp.allowed_hosts = allowed_hosts.iter().map(|s| s.to_string()).collect();
-        settings.mcp.allowed_origins = allowed_origins.iter().map(|s| s.to_string()).collect();
-        Guard::from_settings(&settings)
+        settings.server.allowed_hosts = allowed_hosts.iter().map(|s| s.to_string()).collect();
+        settings.server.cors_allowed_origins =
+            allowed_origins.iter().map(|s| s.to_string()).collect();
+        Guard::rest(&settings)
     }
 
     fn refusal(g: &Guard, host: Option<&str>, origin: Option<&str>) -> Option<&'static str> {
@@ -295,9 +319,17 @@ mod tests {
     }
 
     #[test]
-    fn other_binds_do_not_check_host() {
+    fn every_bind_checks_host() {
         let g = guard("0.0.0.0", &[], &[]);
-        assert_eq!(refusal(&g, Some("gateway.example.com"), None), None);
+        assert!(refusal(&g, Some("gateway.example.com"), None).is_some());
+        assert_eq!(refusal(&g, Some("localhost:5006"), None), None);
+        let named = guard("0.0.0.0", &["gateway.example.com"], &[]);
+        assert_eq!(refusal(&named, Some("gateway.example.com"), None), None);
+        let bound = guard("10.1.2.3", &[], &[]);
+        assert_eq!(refusal(&bound, Some("10.1.2.3:5006"), None), None);
+        assert!(refusal(&bound, Some("10.1.2.4:5006"), None).is_some());
+        let any = guard("0.0.0.0", &["*"], &[]);
+        assert_eq!(refusal(&any, Some("anything.example"), None), None);
     }
 
     #[test]
@@ -323,7 +355,7 @@ mod tests {
 
     #[test]
     fn a_star_allows_any_origin() {
-        let g = guard("0.0.0.0", &[], &["*"]);
+        let g = guard("0.0.0.0", &["*"], &["*"]);
         assert_eq!(
             refusal(&g, Some("x:1"), Some("http://anything.example")),
             None
