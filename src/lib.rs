@@ -16,14 +16,15 @@
 //! - `jobs`: background jobs, event logs and the job store.
 //! - `mcp`: the MCP server (Streamable HTTP, legacy SSE, stdio).
 //! - `metrics`: Prometheus metric names and the recorder.
-//! - `demo`: the conductor CLI double, also the `--demo` engine.
+//!
+//! The conductor CLI double, also the `--demo` engine, is the `conductor-double` crate
+//! (`crates/conductor-double`); only the binary (`main.rs`) uses it.
 
 pub mod agent;
 pub mod auth;
 pub mod cli;
 pub mod conductor;
 pub mod config;
-pub mod demo;
 pub mod http;
 pub mod jobs;
 pub mod mcp;

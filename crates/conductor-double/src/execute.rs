@@ -10,7 +10,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::args::Args;
 use super::cli::Ctx;
-use super::commands::{filler, similar_agents};
+use super::commands::similar_agents;
+use super::modes::filler;
 use super::project::{self, Agent, Config};
 use super::pytext::{Json, escape_byte, put};
 

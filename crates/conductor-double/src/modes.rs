@@ -1,5 +1,6 @@
 //! The double's misbehaviour modes, selected by environment variables for the gateway's tests:
-//! the `DoubleEnv` snapshot, the invocation log, and the slow/hang output wrappers.
+//! the `DoubleEnv` snapshot, the invocation log, the slow/hang output wrappers, the `huge`
+//! filler, and the helper process of `hang`.
 
 use std::ffi::OsString;
 use std::fs::OpenOptions;
@@ -11,6 +12,9 @@ use std::time::Duration;
 
 use super::pytext::Json;
 
+/// The modes named in `CONDUCTOR_DOUBLE_MODE` (comma-separated, exact names): `slow`, `drip`,
+/// `hang`, `huge`, `stderr`, `nonutf8`, `crash`, `provider_error`; `hang-child` is the helper
+/// process's own. Unknown names are ignored.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Modes {
     pub slow: bool,
@@ -142,6 +146,23 @@ pub fn drip(out: &mut dyn Write, env: &DoubleEnv) -> io::Result<()> {
     Ok(())
 }
 
+/// `bytes` bytes of numbered lines (`linha N xxx`); with `newline_end` the text ends in `\n`,
+/// otherwise in a non-space (the CLI strips whitespace around an answer).
+pub fn filler(bytes: usize, newline_end: bool) -> String {
+    let mut text = String::with_capacity(bytes + 100);
+    for n in 1.. {
+        if text.len() >= bytes {
+            break;
+        }
+        w!(text, "linha {n:07} {}", "x".repeat(85));
+    }
+    text.truncate(bytes);
+    if text.pop().is_some() {
+        text.push(if newline_end { '\n' } else { 'x' });
+    }
+    text
+}
+
 /// `slow` for commands without a provider call: passes the first `lines` lines, flushes, stays
 /// silent for `delay`, then passes the rest.
 pub struct SlowWriter<'a> {
@@ -221,7 +242,7 @@ pub fn hang(env: &DoubleEnv) -> ! {
     ignore_sigterm();
     let child = std::env::current_exe().and_then(|exe| {
         Command::new(exe)
-            .arg("demo-cli")
+            .arg(crate::SUBCOMMAND)
             .env("CONDUCTOR_DOUBLE_MODE", "hang-child")
             // The parent reports the child; a second invocation line would only confuse readers.
             .env_remove("CONDUCTOR_DOUBLE_LOG")
