@@ -11,7 +11,7 @@
 //! - `commands`: list, info, validate (`inspect`); install, backup, restore, migrate
 //!   (`transfer`).
 //! - `execute`: agent runs, the fake provider, history and JSON results.
-//! - `modes`: `DoubleEnv` (all environment input), slow/drip/hang behaviour.
+//! - `modes`: `DoubleEnv` (all environment input), slow/drip/hang/setsid/env behaviour.
 //! - `project`: config.yaml and agent files on disk.
 //! - `pytext`: Python-compatible text, `repr` and `json.dumps`.
 //! - `workspace`: the demo project written by `create_workspace`.
@@ -33,6 +33,6 @@ mod tests;
 pub use cli::run;
 pub use workspace::create_workspace;
 
-/// The argument under which the embedding binary must dispatch to [`run`]: the `hang` mode
-/// starts its helper process as `current_exe() demo-cli`.
+/// The argument under which the embedding binary must dispatch to [`run`]: the `hang` and
+/// `setsid` modes start their helper processes as `current_exe() demo-cli`.
 pub const SUBCOMMAND: &str = "demo-cli";
