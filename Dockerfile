@@ -19,8 +19,9 @@ ARG RUNTIME_IMAGE=debian:trixie-slim
 
 FROM ${RUST_IMAGE} AS builder
 WORKDIR /build
-# .dockerignore lets through only the manifests, src/ and the embedded web/
-# assets, so this copies exactly what the compiler reads.
+# .dockerignore lets through only the manifests, src/, crates/ (the CLI double),
+# the embedded web/ assets and benches/ (named in Cargo.toml, not built), so this
+# copies what cargo reads.
 COPY . .
 # The registry and target folders are BuildKit caches: a source change does not
 # refetch or rebuild every dependency. The binary is copied out of the cache

@@ -42,7 +42,7 @@ struct Running {
 
 async fn start(tweak: impl FnOnce(&mut Settings)) -> Running {
     let workspace = tempfile::tempdir().unwrap();
-    conductor_gateway::demo::create_workspace(workspace.path()).unwrap();
+    conductor_double::create_workspace(workspace.path()).unwrap();
     let mut s = Settings::default();
     s.server.host = "127.0.0.1".into();
     s.server.port = 0;
@@ -437,7 +437,7 @@ async fn mcp(runs: usize) {
     use rmcp::transport::StreamableHttpClientTransport;
 
     let workspace = tempfile::tempdir().unwrap();
-    conductor_gateway::demo::create_workspace(workspace.path()).unwrap();
+    conductor_double::create_workspace(workspace.path()).unwrap();
     let mut s = Settings::default();
     s.server.host = "127.0.0.1".into();
     s.server.port = 0;
@@ -537,7 +537,7 @@ async fn mcp_parallel() {
     use rmcp::transport::StreamableHttpClientTransport;
 
     let workspace = tempfile::tempdir().unwrap();
-    conductor_gateway::demo::create_workspace(workspace.path()).unwrap();
+    conductor_double::create_workspace(workspace.path()).unwrap();
     let mut s = Settings::default();
     s.server.host = "127.0.0.1".into();
     s.server.port = 0;

@@ -12,10 +12,10 @@ step "cargo fmt --check"
 cargo fmt --all -- --check || failed+=("cargo fmt")
 
 step "cargo clippy"
-cargo clippy --all-targets --locked -- -D warnings || failed+=("clippy")
+cargo clippy --workspace --all-targets --locked -- -D warnings || failed+=("clippy")
 
 step "build"
-cargo build --locked --all-targets || { echo "build failed"; exit 1; }
+cargo build --workspace --locked --all-targets || { echo "build failed"; exit 1; }
 
 for extra in scripts/test-*.sh; do
   [ -e "$extra" ] || continue
@@ -26,7 +26,7 @@ done
 step "cargo nextest"
 profile=default
 [ "${CI:-}" = "true" ] && profile=ci
-cargo nextest run --locked --profile "$profile" --no-fail-fast
+cargo nextest run --workspace --locked --profile "$profile" --no-fail-fast
 status=$?
 [ $status -eq 0 ] || failed+=("nextest")
 

@@ -18,14 +18,15 @@
 //! - `limits`: per-client request rate and open-stream limits, shared by both listeners.
 //! - `mcp`: the MCP server (Streamable HTTP, legacy SSE, stdio).
 //! - `metrics`: Prometheus metric names and the recorder.
-//! - `demo`: the conductor CLI double, also the `--demo` engine.
+//!
+//! The conductor CLI double, also the `--demo` engine, is the `conductor-double` crate
+//! (`crates/conductor-double`); only the binary (`main.rs`) uses it.
 
 pub mod agent;
 pub mod auth;
 pub mod cli;
 pub mod conductor;
 pub mod config;
-pub mod demo;
 pub mod http;
 pub mod jobs;
 pub mod limits;

@@ -11,9 +11,12 @@ use conductor_gateway::startup::{Application, BuildOptions};
 fn main() -> ExitCode {
     // The demo engine is this same binary, started as `conductor-gateway demo-cli ...`.
     let mut args = std::env::args_os();
-    if std::env::args_os().nth(1).is_some_and(|a| a == "demo-cli") {
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == conductor_double::SUBCOMMAND)
+    {
         let rest: Vec<_> = args.by_ref().skip(2).collect();
-        return ExitCode::from(conductor_gateway::demo::run(rest).clamp(0, 255) as u8);
+        return ExitCode::from(conductor_double::run(rest).clamp(0, 255) as u8);
     }
 
     let cli = Cli::parse();
@@ -25,7 +28,9 @@ fn main() -> ExitCode {
                 eprintln!("error: `mcp` needs --stdio (the HTTP transports are served by `serve`)");
                 return ExitCode::from(2);
             }
-            conductor_gateway::mcp::run_stdio_main(mcp.serve.config.as_deref(), mcp.serve.demo)
+            let config = mcp.serve.config.as_deref();
+            (mcp.serve.demo.then(demo_workspace).transpose())
+                .and_then(|demo| conductor_gateway::mcp::run_stdio_main(config, demo))
         }
         None => serve_http(cli.serve),
     };
@@ -61,9 +66,10 @@ fn serve_http(args: ServeArgs) -> anyhow::Result<()> {
     let (settings, source) = config::load(args.config.as_deref())?;
     let _logs = conductor_gateway::telemetry::init(settings.server.log_format, config::no_color());
     tracing::info!(config = %source.path.display(), found = source.file_found, "configuration loaded");
+    let demo_workspace = args.demo.then(demo_workspace).transpose()?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
-        let app = Application::build(settings, BuildOptions { demo: args.demo }).await?;
+        let app = Application::build(settings, BuildOptions { demo_workspace }).await?;
         let stop = app.stop_token();
         tokio::spawn(async move {
             wait_for_signal().await;
@@ -72,6 +78,16 @@ fn serve_http(args: ServeArgs) -> anyhow::Result<()> {
         });
         app.run_until_stopped().await
     })
+}
+
+/// The `--demo` project: the double's demo agents in a temporary directory, deleted on drop.
+fn demo_workspace() -> anyhow::Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new()
+        .prefix("conductor-demo-")
+        .tempdir()
+        .context("creating the demo workspace")?;
+    conductor_double::create_workspace(dir.path()).context("writing the demo workspace")?;
+    Ok(dir)
 }
 
 async fn wait_for_signal() {

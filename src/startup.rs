@@ -18,22 +18,18 @@ use crate::limits::Limiter;
 use crate::state::{AppState, Mode};
 
 /// How to build the application beyond its settings.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct BuildOptions {
-    /// Run against the built-in demo engine in a temporary workspace.
-    pub demo: bool,
+    /// Run against the built-in demo engine in this demo workspace (written by
+    /// the binary with `conductor_double::create_workspace`); the application
+    /// keeps it, so it is deleted when the application is dropped.
+    pub demo_workspace: Option<tempfile::TempDir>,
 }
 
-/// Points `settings` at a fresh demo workspace and the built-in demo engine
-/// (`<this binary> demo-cli`, unless a command is configured). The workspace
-/// lives as long as the returned directory. Shared by `serve --demo` and
-/// `mcp --stdio --demo`.
-pub fn prepare_demo(settings: &mut Settings) -> anyhow::Result<tempfile::TempDir> {
-    let dir = tempfile::Builder::new()
-        .prefix("conductor-demo-")
-        .tempdir()
-        .context("creating the demo workspace")?;
-    crate::demo::create_workspace(dir.path()).context("writing the demo workspace")?;
+/// Points `settings` at a demo workspace and the built-in demo engine
+/// (`<this binary> demo-cli`, unless a command is configured). Shared by
+/// `serve --demo` and `mcp --stdio --demo`.
+pub fn prepare_demo(settings: &mut Settings, dir: &tempfile::TempDir) -> anyhow::Result<()> {
     settings.conductor.project_path = Some(dir.path().to_path_buf());
     if settings.conductor.command.is_none() {
         let exe = std::env::current_exe().context("locating the gateway binary")?;
@@ -44,7 +40,7 @@ pub fn prepare_demo(settings: &mut Settings) -> anyhow::Result<tempfile::TempDir
         workspace = %dir.path().display(),
         "DEMO MODE: tools run the built-in demo engine, not a real conductor CLI"
     );
-    Ok(dir)
+    Ok(())
 }
 
 /// A built, bound, not yet running gateway.
@@ -58,11 +54,10 @@ pub struct Application {
 impl Application {
     /// Binds the listeners (port 0 picks a free port) and wires the state.
     pub async fn build(mut settings: Settings, options: BuildOptions) -> anyhow::Result<Self> {
-        let demo_workspace = if options.demo {
-            Some(prepare_demo(&mut settings)?)
-        } else {
-            None
-        };
+        let demo_workspace = options.demo_workspace;
+        if let Some(dir) = &demo_workspace {
+            prepare_demo(&mut settings, dir)?;
+        }
 
         let host = settings.server.host.clone();
         let http = TcpListener::bind((host.as_str(), settings.server.port))
@@ -123,7 +118,11 @@ impl Application {
             jobs,
             auth,
             limiter: limiter.clone(),
-            mode: if options.demo { Mode::Demo } else { Mode::Cli },
+            mode: if demo_workspace.is_some() {
+                Mode::Demo
+            } else {
+                Mode::Cli
+            },
             http_port: http.local_addr()?.port(),
             mcp_port: match &mcp {
                 Some(l) => Some(l.local_addr()?.port()),

@@ -6,6 +6,8 @@ mod helpers;
 
 #[path = "api/config.rs"]
 mod config;
+#[path = "api/demo_cli.rs"]
+mod demo_cli;
 #[path = "api/execute.rs"]
 mod execute;
 #[path = "api/health.rs"]

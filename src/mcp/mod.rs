@@ -90,6 +90,9 @@ async fn not_found() -> ApiError {
 }
 
 /// `conductor-gateway mcp --stdio [--config P] [--demo]`.
-pub fn run_stdio_main(config: Option<&std::path::Path>, demo: bool) -> anyhow::Result<()> {
+pub fn run_stdio_main(
+    config: Option<&std::path::Path>,
+    demo: Option<tempfile::TempDir>,
+) -> anyhow::Result<()> {
     stdio::run(config, demo)
 }

@@ -20,19 +20,19 @@ use tokio_util::sync::CancellationToken;
 use super::handler::{ConductorMcp, McpContext};
 use crate::conductor::Conductor;
 
-/// Loads the configuration, builds the conductor and serves one stdio session.
-pub fn run(config: Option<&Path>, demo: bool) -> anyhow::Result<()> {
+/// Loads the configuration, builds the conductor and serves one stdio session
+/// (against the demo engine in `demo`, a workspace the binary wrote, if given).
+pub fn run(config: Option<&Path>, demo: Option<tempfile::TempDir>) -> anyhow::Result<()> {
     let (mut settings, source) = crate::config::load(config)?;
     let _logs = crate::telemetry::init(settings.server.log_format, crate::config::no_color());
     tracing::info!(config = %source.path.display(), found = source.file_found, "configuration loaded");
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let result = runtime.block_on(async move {
         // Kept until the session is over: dropping it deletes the workspace.
-        let _workspace = if demo {
-            Some(crate::startup::prepare_demo(&mut settings)?)
-        } else {
-            None
-        };
+        let workspace = demo;
+        if let Some(dir) = &workspace {
+            crate::startup::prepare_demo(&mut settings, dir)?;
+        }
         let cancel_all = CancellationToken::new();
         let conductor = Arc::new(Conductor::new(&settings, cancel_all.clone()));
         if let Err(why) = conductor.runner().check() {

@@ -133,7 +133,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let workspace = tempfile::tempdir().expect("tempdir");
-    conductor_gateway::demo::create_workspace(workspace.path()).expect("demo workspace");
+    conductor_double::create_workspace(workspace.path()).expect("demo workspace");
     let log = workspace.path().join("double-argv.log");
     let mut settings = test_settings(workspace.path(), &log);
     tweak(&mut settings);

@@ -100,6 +100,8 @@ pub enum Json {
     Float(f64),
     Str(String),
     Obj(Vec<(&'static str, Json)>),
+    /// An object whose keys are only known at run time (environment variable names).
+    Map(Vec<(String, Json)>),
     Arr(Vec<Json>),
 }
 
@@ -129,18 +131,21 @@ impl Json {
                 }
                 s.push(']');
             }
-            Json::Obj(fields) => {
-                s.push('{');
-                for (i, (key, value)) in fields.iter().enumerate() {
-                    s.push_str(if i == 0 { "" } else { ", " });
-                    write_str(s, key, ascii);
-                    s.push_str(": ");
-                    value.write(s, ascii);
-                }
-                s.push('}');
-            }
+            Json::Obj(fields) => write_obj(s, fields.iter().map(|(k, v)| (*k, v)), ascii),
+            Json::Map(fields) => write_obj(s, fields.iter().map(|(k, v)| (k.as_str(), v)), ascii),
         }
     }
+}
+
+fn write_obj<'a>(s: &mut String, fields: impl Iterator<Item = (&'a str, &'a Json)>, ascii: bool) {
+    s.push('{');
+    for (i, (key, value)) in fields.enumerate() {
+        s.push_str(if i == 0 { "" } else { ", " });
+        write_str(s, key, ascii);
+        s.push_str(": ");
+        value.write(s, ascii);
+    }
+    s.push('}');
 }
 
 fn write_str(s: &mut String, text: &str, ascii: bool) {

@@ -1,9 +1,12 @@
 //! The double's misbehaviour modes, selected by environment variables for the gateway's tests:
-//! the `DoubleEnv` snapshot, the invocation log, and the slow/hang output wrappers.
+//! the `DoubleEnv` snapshot, the invocation log (with the whole environment in `env` mode), the
+//! slow/hang output wrappers, the `huge` filler, and the helper processes of `hang` and `setsid`.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs::OpenOptions;
 use std::io::{self, Write};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::thread::sleep;
@@ -11,6 +14,9 @@ use std::time::Duration;
 
 use super::pytext::Json;
 
+/// The modes named in `CONDUCTOR_DOUBLE_MODE` (comma-separated, exact names): `slow`, `drip`,
+/// `hang`, `huge`, `stderr`, `nonutf8`, `crash`, `provider_error`, `setsid`, `env`; the
+/// `*-child` names are the helper processes' own. Unknown names are ignored.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Modes {
     pub slow: bool,
@@ -22,6 +28,12 @@ pub struct Modes {
     pub nonutf8: bool,
     pub crash: bool,
     pub provider_error: bool,
+    /// An agent run leaves a process behind in a session of its own.
+    pub setsid: bool,
+    /// The process `setsid` leaves behind (internal, like `hang-child`).
+    pub setsid_child: bool,
+    /// The invocation log line also records the whole environment.
+    pub env: bool,
 }
 
 /// Everything the double reads from its environment, read once at start.
@@ -41,11 +53,17 @@ pub struct DoubleEnv {
     pub home: Option<PathBuf>,
     /// `MONGO_URI`: a mongodb migration side needs it.
     pub mongo_uri: Option<String>,
+    /// The whole environment, sorted by name; read only in `env` mode, empty otherwise.
+    pub vars: Vec<(String, String)>,
 }
 
 impl DoubleEnv {
     pub fn from_env() -> DoubleEnv {
-        DoubleEnv::from_lookup(|key| std::env::var(key).ok())
+        let mut env = DoubleEnv::from_lookup(|key| std::env::var(key).ok());
+        if env.modes.env {
+            env.vars = environment(std::env::vars_os());
+        }
+        env
     }
 
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> DoubleEnv {
@@ -66,6 +84,9 @@ impl DoubleEnv {
                 "nonutf8" => modes.nonutf8 = true,
                 "crash" => modes.crash = true,
                 "provider_error" => modes.provider_error = true,
+                "setsid" => modes.setsid = true,
+                "setsid-child" => modes.setsid_child = true,
+                "env" => modes.env = true,
                 _ => {}
             }
         }
@@ -79,6 +100,7 @@ impl DoubleEnv {
             huge_bytes: num("CONDUCTOR_DOUBLE_HUGE_BYTES", 5 * 1024 * 1024),
             home: get("HOME").filter(|v| !v.is_empty()).map(PathBuf::from),
             mongo_uri: get("MONGO_URI").filter(|v| !v.is_empty()),
+            vars: Vec::new(),
         }
     }
 
@@ -103,12 +125,30 @@ impl DoubleEnv {
             .iter()
             .map(|a| Json::str(a.to_string_lossy()))
             .collect();
-        self.log(Json::Obj(vec![
+        let mut line = vec![
             ("pid", Json::Int(i64::from(std::process::id()))),
             ("argv", Json::Arr(argv)),
             ("cwd", Json::str(cwd.to_string_lossy())),
-        ]));
+        ];
+        if self.modes.env {
+            let vars = self.vars.iter().map(|(k, v)| (k.clone(), Json::str(v)));
+            line.push(("env", Json::Map(vars.collect())));
+        }
+        self.log(Json::Obj(line));
     }
+}
+
+/// Environment variables as text (lossy, like argv in the log), sorted by name. A name set
+/// twice keeps its first value, the one `getenv` returns.
+pub fn environment(vars: impl IntoIterator<Item = (OsString, OsString)>) -> Vec<(String, String)> {
+    let mut sorted = BTreeMap::new();
+    for (name, value) in vars {
+        let name = name.to_string_lossy().into_owned();
+        sorted
+            .entry(name)
+            .or_insert_with(|| value.to_string_lossy().into_owned());
+    }
+    sorted.into_iter().collect()
 }
 
 pub const CRASH_TRACEBACK: &str = "\
@@ -140,6 +180,23 @@ pub fn drip(out: &mut dyn Write, env: &DoubleEnv) -> io::Result<()> {
         out.flush()?;
     }
     Ok(())
+}
+
+/// `bytes` bytes of numbered lines (`linha N xxx`); with `newline_end` the text ends in `\n`,
+/// otherwise in a non-space (the CLI strips whitespace around an answer).
+pub fn filler(bytes: usize, newline_end: bool) -> String {
+    let mut text = String::with_capacity(bytes + 100);
+    for n in 1.. {
+        if text.len() >= bytes {
+            break;
+        }
+        w!(text, "linha {n:07} {}", "x".repeat(85));
+    }
+    text.truncate(bytes);
+    if text.pop().is_some() {
+        text.push(if newline_end { '\n' } else { 'x' });
+    }
+    text
 }
 
 /// `slow` for commands without a provider call: passes the first `lines` lines, flushes, stays
@@ -221,7 +278,7 @@ pub fn hang(env: &DoubleEnv) -> ! {
     ignore_sigterm();
     let child = std::env::current_exe().and_then(|exe| {
         Command::new(exe)
-            .arg("demo-cli")
+            .arg(crate::SUBCOMMAND)
             .env("CONDUCTOR_DOUBLE_MODE", "hang-child")
             // The parent reports the child; a second invocation line would only confuse readers.
             .env_remove("CONDUCTOR_DOUBLE_LOG")
@@ -241,4 +298,53 @@ pub fn hang(env: &DoubleEnv) -> ! {
 pub fn hang_child() -> ! {
     ignore_sigterm();
     sleep_forever()
+}
+
+/// How long the process that `setsid` leaves behind lives unless something kills it.
+const SETSID_SLEEP: Duration = Duration::from_secs(600);
+
+/// `setsid`: starts a process that calls `setsid()` and so leaves the double's session and
+/// process group, as a provider CLI's daemonised helper would; a process-group kill misses it.
+/// It holds none of the double's stdio, so the run still ends when the double exits. Logs the
+/// double's pid and the helper's once the helper has called `setsid()`.
+pub fn leave_detached(env: &DoubleEnv) {
+    let pid = ("pid", Json::Int(i64::from(std::process::id())));
+    let mut command = match std::env::current_exe() {
+        Ok(exe) => Command::new(exe),
+        Err(e) => {
+            return env.log(Json::Obj(vec![
+                pid,
+                ("setsid_error", Json::str(e.to_string())),
+            ]));
+        }
+    };
+    command
+        .arg(crate::SUBCOMMAND)
+        .env("CONDUCTOR_DOUBLE_MODE", "setsid-child")
+        .env_remove("CONDUCTOR_DOUBLE_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    // SAFETY: runs between fork and exec; setsid(2) is async-signal-safe and allocates nothing.
+    unsafe {
+        command.pre_exec(|| nix::unistd::setsid().map(drop).map_err(io::Error::from));
+    }
+    // `spawn` returns only once the child has exec'd, that is after its `setsid()` succeeded
+    // (a failure there is reported as the spawn error), so the logged pid is already detached.
+    // The child is not waited for: it is meant to outlive the double.
+    match command.spawn() {
+        Ok(child) => env.log(Json::Obj(vec![
+            pid,
+            ("setsid_pid", Json::Int(i64::from(child.id()))),
+        ])),
+        Err(e) => env.log(Json::Obj(vec![
+            pid,
+            ("setsid_error", Json::str(e.to_string())),
+        ])),
+    }
+}
+
+/// The `setsid-child` process: sleeps, then exits.
+pub fn setsid_child() {
+    sleep(SETSID_SLEEP);
 }

@@ -1,5 +1,5 @@
 //! Agent runs (`--agent A --input M`): header, log lines, the fake provider call (with the
-//! slow/timeout/failure/huge modes), the text or JSON result, history and session files, and
+//! slow/timeout/failure/huge/setsid modes), the text or JSON result, history and session files, and
 //! the `--interactive` stdin read. Output follows transcript blocks [8]–[11] and [28].
 
 use std::fs::{self, OpenOptions};
@@ -10,7 +10,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::args::Args;
 use super::cli::Ctx;
-use super::commands::{filler, similar_agents};
+use super::commands::similar_agents;
+use super::modes::{filler, leave_detached};
 use super::project::{self, Agent, Config};
 use super::pytext::{Json, escape_byte, put};
 
@@ -266,9 +267,13 @@ enum ProviderError {
 }
 
 /// The fake provider: the CLI's documented stub answer, after the `slow` delay (bounded by
-/// the timeout, as the CLI kills a provider that overruns it).
+/// the timeout, as the CLI kills a provider that overruns it). In `setsid` mode the provider
+/// leaves a detached process behind first.
 fn provider(ctx: &Ctx, input: &str, timeout: i64) -> Result<String, ProviderError> {
     let modes = &ctx.env.modes;
+    if modes.setsid {
+        leave_detached(ctx.env);
+    }
     let delay = if modes.slow {
         ctx.env.delay
     } else {

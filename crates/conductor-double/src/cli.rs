@@ -25,6 +25,10 @@ pub fn run(args: Vec<OsString>) -> i32 {
     if env.modes.hang_child {
         modes::hang_child();
     }
+    if env.modes.setsid_child {
+        modes::setsid_child();
+        return 0;
+    }
     let argv: Vec<String> = args.iter().map(|a| decode_os(a)).collect();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     env.log_invocation(&args, &cwd);
