@@ -17,7 +17,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_conductor-gateway");
 async fn start(dir: &std::path::Path) -> (Child, u16) {
     let workspace = dir.join("project");
     std::fs::create_dir_all(&workspace).unwrap();
-    conductor_gateway::demo::create_workspace(&workspace).unwrap();
+    conductor_double::create_workspace(&workspace).unwrap();
     let config = dir.join("config.yaml");
     let settings = json!({
         "server": {"host": "127.0.0.1", "port": 0, "mcp_port": 0, "shutdown_grace_secs": 30},
