@@ -11,11 +11,11 @@ use tokio_util::task::TaskTracker;
 use crate::auth::Authenticator;
 use crate::conductor::Conductor;
 use crate::config::Settings;
-use crate::http::serve::serve;
+use crate::http::serve::{ServeOptions, serve};
 use crate::jobs::JobManager;
 use crate::jobs::memory::{ConversationLimits, MemoryLimits, MemoryStore};
 use crate::limits::Limiter;
-use crate::state::{AppState, Mode};
+use crate::state::{AppState, Mode, Shared};
 
 /// How to build the application beyond its settings.
 #[derive(Debug, Default)]
@@ -112,7 +112,7 @@ impl Application {
             );
         }
         let _ = crate::metrics::handle();
-        let state = AppState {
+        let state = AppState::new(Shared {
             settings: Arc::new(settings),
             conductor,
             jobs,
@@ -131,7 +131,7 @@ impl Application {
             stopping,
             cancel_all,
             tracker,
-        };
+        });
         Ok(Self {
             http,
             mcp,
@@ -169,29 +169,24 @@ impl Application {
             mode = state.mode.as_str(),
             "conductor-gateway listening"
         );
-        let header_timeout = Duration::from_secs(state.settings.limits.header_read_timeout_secs);
-        let h2_streams = state
-            .settings
-            .limits
-            .max_streams_per_client
-            .clamp(16, 100_000) as u32;
+        let limits = &state.settings.limits;
+        let options = ServeOptions {
+            header_timeout: Duration::from_secs(limits.header_read_timeout_secs),
+            first_request_timeout: Duration::from_secs(
+                limits
+                    .header_read_timeout_secs
+                    .min(limits.idle_timeout_secs),
+            ),
+            idle_timeout: Duration::from_secs(limits.idle_timeout_secs),
+            max_connections: limits.max_connections,
+            max_connections_per_addr: limits.max_connections_per_addr,
+            max_h2_streams: limits.max_streams_per_client.clamp(16, 100_000) as u32,
+        };
         let app = crate::http::router(state.clone());
-        let mut http = tokio::spawn(serve(
-            self.http,
-            app,
-            stopping.clone(),
-            header_timeout,
-            h2_streams,
-        ));
+        let mut http = tokio::spawn(serve(self.http, app, stopping.clone(), options.clone()));
         let mut mcp = self.mcp.map(|listener| {
             let app = crate::mcp::router(state.clone());
-            tokio::spawn(serve(
-                listener,
-                app,
-                stopping.clone(),
-                header_timeout,
-                h2_streams,
-            ))
+            tokio::spawn(serve(listener, app, stopping.clone(), options.clone()))
         });
 
         // `biased`: when a stop request and the end of the HTTP task are ready

@@ -29,9 +29,26 @@ impl Mode {
     }
 }
 
-/// Shared application state; cheap to clone.
+/// Shared application state: one pointer, so the clone every request makes
+/// (each middleware and handler extracts its own) is one atomic increment.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What every surface shares.
+pub struct Shared {
     pub settings: Arc<Settings>,
     pub conductor: Arc<Conductor>,
     pub jobs: Arc<JobManager>,

@@ -6,6 +6,8 @@ mod helpers;
 
 #[path = "api/config.rs"]
 mod config;
+#[path = "api/connections.rs"]
+mod connections;
 #[path = "api/demo_cli.rs"]
 mod demo_cli;
 #[path = "api/execute.rs"]
