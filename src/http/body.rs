@@ -6,10 +6,8 @@
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use serde_json::Value;
 
@@ -22,9 +20,9 @@ pub struct BodyLimits {
     pub timeout: Duration,
 }
 
-/// Middleware: reads the body within its limits, so a client that trickles
-/// a body (or sends a huge one) ties up nothing past them.
-pub async fn buffered(State(limits): State<BodyLimits>, req: Request, next: Next) -> Response {
+/// Reads the body within its limits, so a client that trickles a body (or
+/// sends a huge one) ties up nothing past them.
+pub async fn buffer(req: Request, limits: BodyLimits) -> Result<Request, ApiError> {
     let (parts, body) = req.into_parts();
     let empty = parts
         .headers
@@ -33,7 +31,7 @@ pub async fn buffered(State(limits): State<BodyLimits>, req: Request, next: Next
         || (!parts.headers.contains_key(header::CONTENT_LENGTH)
             && !parts.headers.contains_key(header::TRANSFER_ENCODING));
     if empty {
-        return next.run(Request::from_parts(parts, body)).await;
+        return Ok(Request::from_parts(parts, body));
     }
     let declared = parts
         .headers
@@ -41,30 +39,29 @@ pub async fn buffered(State(limits): State<BodyLimits>, req: Request, next: Next
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limits.max_bytes) {
-        return too_large().into_response();
+        return Err(too_large());
     }
     let limited = http_body_util::Limited::new(body, limits.max_bytes);
     let bytes = match tokio::time::timeout(limits.timeout, limited.collect()).await {
         Err(_) => {
-            return ApiError::RequestTimeout(format!(
+            return Err(ApiError::RequestTimeout(format!(
                 "the request body did not arrive within {} s (limits.body_read_timeout_secs)",
                 limits.timeout.as_secs()
-            ))
-            .into_response();
+            )));
         }
         Ok(Err(e)) => {
             if e.downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some()
             {
-                return too_large().into_response();
+                return Err(too_large());
             }
-            return ApiError::BadRequest(format!("cannot read the request body: {e}"))
-                .into_response();
+            return Err(ApiError::BadRequest(format!(
+                "cannot read the request body: {e}"
+            )));
         }
         Ok(Ok(collected)) => collected.to_bytes(),
     };
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
 fn too_large() -> ApiError {

@@ -7,10 +7,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderMap;
-use axum::middleware::Next;
-use axum::response::Response;
 use ipnet::IpNet;
 
 /// Where a request comes from, after trusted proxies.
@@ -95,23 +92,6 @@ fn parse_node(value: &str) -> Option<IpAddr> {
         .strip_prefix('[')
         .and_then(|v| v.split(']').next())
         .and_then(|v| v.parse().ok())
-}
-
-/// Middleware: puts the `ClientAddr` on the request.
-pub async fn client_addr(
-    State(proxies): State<TrustedProxies>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    if let Some(peer) = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-    {
-        let client = proxies.client(peer, req.headers());
-        req.extensions_mut().insert(ClientAddr(client));
-    }
-    next.run(req).await
 }
 
 #[cfg(test)]

@@ -5,9 +5,7 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -319,18 +317,13 @@ impl From<CancelError> for ApiError {
 /// framework (`?limit=abc`, a malformed path) as plain text becomes
 /// `{"detail": "<that text>"}`. Server errors are logged here, with the
 /// request id, and nowhere else.
-pub async fn json_errors(request: Request, next: Next) -> Response {
-    let request_id = request.headers().get("x-request-id").cloned();
-    let response = next.run(request).await;
+pub async fn json_errors(response: Response, request_id: &HeaderValue) -> Response {
     let status = response.status();
     if !status.is_client_error() && !status.is_server_error() {
         return response;
     }
     if let Some(ServerErrorDetail(detail)) = response.extensions().get::<ServerErrorDetail>() {
-        let id = request_id
-            .as_ref()
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-");
+        let id = request_id.to_str().unwrap_or("-");
         tracing::warn!(status = status.as_u16(), request_id = id, detail = %detail, "request failed");
     }
     let is_json = response
@@ -352,10 +345,7 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         text
     };
     if status.is_server_error() {
-        let id = request_id
-            .as_ref()
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-");
+        let id = request_id.to_str().unwrap_or("-");
         tracing::warn!(status = status.as_u16(), request_id = id, detail = %detail, "request failed");
     }
     let body = serde_json::to_vec(&ErrorBody::detail(detail)).unwrap_or_default();

@@ -7,7 +7,8 @@
 //! - `error`: `ApiError`, the single mapping from domain errors to statuses,
 //!   and the middleware that gives every error body the `{"detail"}` shape.
 //! - `body`: bodies read within size and time limits; the JSON body extractor.
-//! - `observe`: request ids, request metrics, the access log and `/metrics`.
+//! - `front`: what every request goes through first (ids, client, origin, body, errors, metrics).
+//! - `observe`: request ids, request metrics and `/metrics`.
 //! - `health`, `tools`, `jobs`, `stream`, `execute`, `console`: the handlers.
 //! - `openapi`: `/openapi.json` (from the route table and the handlers' types) and `/docs`.
 //! - `serve`: the accept loop (connection caps, idle and header timeouts, graceful shutdown).
@@ -17,10 +18,11 @@ pub mod client;
 mod console;
 pub mod error;
 mod execute;
+pub mod front;
 pub mod guard;
 mod health;
 pub mod jobs;
-mod observe;
+pub mod observe;
 pub mod openapi;
 pub mod origin;
 pub mod routes;
@@ -37,7 +39,6 @@ use axum::http::{HeaderValue, Method};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
-use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::auth::Principal;
 use crate::metrics::HttpMetrics;
@@ -60,34 +61,26 @@ pub fn router(state: AppState) -> Router {
             (route.handler)().route_layer(middleware::from_fn_with_state(guard, guard::guard));
         router = router.route(route.path, handler);
     }
-    let observer = Arc::new(observe::Observer {
-        metrics: HttpMetrics::new(ROUTES.iter().map(|r| (r.method.as_str(), r.path))),
-        access_log: state.settings.server.access_log,
-    });
     let settings = &state.settings;
-    router
+    let front = Arc::new(front::Front {
+        ids: observe::RequestIds::default(),
+        proxies: TrustedProxies::new(&settings.server.trusted_proxies),
+        origin: origin::Guard::rest(settings),
+        body: body_limits(&state),
+        observer: Some(observe::Observer {
+            metrics: HttpMetrics::new(ROUTES.iter().map(|r| (r.method.as_str(), r.path))),
+            access_log: settings.server.access_log,
+        }),
+    });
+    let mut router = router
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(
-            body_limits(&state),
-            body::buffered,
-        ))
-        .layer(cors_layer(&settings.server.cors_allowed_origins))
-        .layer(middleware::from_fn_with_state(
-            origin::Guard::rest(settings),
-            origin::check,
-        ))
-        .layer(middleware::from_fn(error::json_errors))
-        .layer(middleware::from_fn_with_state(
-            TrustedProxies::new(&settings.server.trusted_proxies),
-            client::client_addr,
-        ))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(middleware::from_fn_with_state(observer, observe::observe))
-        .layer(SetRequestIdLayer::x_request_id(
-            observe::RequestIds::default(),
-        ))
-        .layer(middleware::map_request(health_options_as_get))
+        .method_not_allowed_fallback(method_not_allowed);
+    // Without listed origins no response needs CORS headers: the console is same-origin.
+    if !settings.server.cors_allowed_origins.is_empty() {
+        router = router.layer(cors_layer(&settings.server.cors_allowed_origins));
+    }
+    router
+        .layer(middleware::from_fn_with_state(front, front::front))
         .with_state(state)
 }
 
@@ -117,19 +110,6 @@ pub fn cors_layer(origins: &[String]) -> CorsLayer {
         ]))
         .allow_headers(AllowHeaders::mirror_request())
         .max_age(Duration::from_secs(600))
-}
-
-/// The contract answers `OPTIONS /health` with the health body. The CORS layer
-/// answers every OPTIONS request as a preflight, so a plain (non-preflight)
-/// `OPTIONS /health` is served as the `GET` it is equivalent to.
-async fn health_options_as_get(mut req: Request) -> Request {
-    if req.method() == Method::OPTIONS
-        && req.uri().path() == "/health"
-        && !req.headers().contains_key("access-control-request-method")
-    {
-        *req.method_mut() = Method::GET;
-    }
-    req
 }
 
 /// A path no route has: 404 for everyone, counted against the client's rate.

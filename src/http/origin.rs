@@ -17,9 +17,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::config::Settings;
@@ -238,25 +237,23 @@ fn parse_origin(value: &str) -> Option<Origin> {
     })
 }
 
-/// Middleware: refuses requests whose `Host` or `Origin` the policy rejects.
-pub async fn check(State(guard): State<Guard>, request: Request, next: Next) -> Response {
-    if request.uri().path() == "/health" {
-        return next.run(request).await;
-    }
-    match guard.refusal(request.headers(), request.uri()) {
-        None => next.run(request).await,
-        Some(reason) => {
-            tracing::debug!(
-                host = ?request.headers().get(header::HOST),
-                origin = ?request.headers().get(header::ORIGIN),
-                path = %request.uri().path(),
-                "request refused: {reason}"
-            );
-            match guard.0.dialect {
-                Dialect::Rest => super::error::ApiError::Forbidden(reason.into()).into_response(),
-                Dialect::JsonRpc => json_rpc_forbidden(reason),
-            }
+impl Guard {
+    /// The answer to a request the policy refuses; `None` lets it through.
+    pub fn refuse(&self, request: &Request) -> Option<Response> {
+        if request.uri().path() == "/health" {
+            return None;
         }
+        let reason = self.refusal(request.headers(), request.uri())?;
+        tracing::debug!(
+            host = ?request.headers().get(header::HOST),
+            origin = ?request.headers().get(header::ORIGIN),
+            path = %request.uri().path(),
+            "request refused: {reason}"
+        );
+        Some(match self.0.dialect {
+            Dialect::Rest => super::error::ApiError::Forbidden(reason.into()).into_response(),
+            Dialect::JsonRpc => json_rpc_forbidden(reason),
+        })
     }
 }
 

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::auth::Principal;
@@ -69,7 +69,8 @@ impl Limiter {
             return Ok(());
         };
         rate.check_key(client).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            // The limiter's own clock: building a new one calibrates it (CPUID), which is slow.
+            let wait = not_until.wait_time_from(rate.clock().now());
             (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
         })
     }

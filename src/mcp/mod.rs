@@ -29,7 +29,7 @@ use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 
-use crate::http::client::{TrustedProxies, client_addr};
+use crate::http::client::TrustedProxies;
 use crate::http::error::ApiError;
 use crate::http::origin;
 use crate::state::AppState;
@@ -38,8 +38,9 @@ pub use handler::{ConductorMcp, McpContext};
 /// The MCP listener's routes: `/mcp`, `/sse`, `/messages`, and its session
 /// caps (swept for idle sessions until `stop` fires).
 ///
-/// Layers, outermost first: client address, `Host`/`Origin` validation, API
-/// keys and rate, bounded bodies, session caps. The security checks sit in
+/// Layers, outermost first: the front middleware (request id, client
+/// address, `Host`/`Origin` validation, bounded bodies, JSON errors), API
+/// keys and rate, then (on `/mcp`) session caps. The security checks sit in
 /// front of every transport so the two HTTP transports cannot drift apart.
 pub fn router(state: AppState) -> Router {
     let ctx = McpContext::from_state(&state);
@@ -49,6 +50,13 @@ pub fn router(state: AppState) -> Router {
     spawn_sweeper(caps.clone(), state.stopping.clone());
     let legacy = legacy_sse::LegacySessions::new(ctx.clone(), state.tracker.clone(), caps.clone());
     let mcp = streamable::service(ctx, manager, caps);
+    let front = Arc::new(crate::http::front::Front {
+        ids: crate::http::observe::RequestIds::default(),
+        proxies: TrustedProxies::new(&settings.server.trusted_proxies),
+        origin: origin::Guard::mcp(settings),
+        body: crate::http::body_limits(&state),
+        observer: None,
+    });
     Router::new()
         .route_service("/mcp", mcp)
         .route("/sse", get(legacy_sse::open))
@@ -56,19 +64,8 @@ pub fn router(state: AppState) -> Router {
         .route("/messages/", post(legacy_sse::message))
         .with_state(legacy)
         .fallback(not_found)
-        .layer(from_fn_with_state(
-            crate::http::body_limits(&state),
-            crate::http::body::buffered,
-        ))
         .layer(from_fn_with_state(state.clone(), access::authorize))
-        .layer(from_fn_with_state(
-            origin::Guard::mcp(settings),
-            origin::check,
-        ))
-        .layer(from_fn_with_state(
-            TrustedProxies::new(&settings.server.trusted_proxies),
-            client_addr,
-        ))
+        .layer(from_fn_with_state(front, crate::http::front::front))
 }
 
 fn spawn_sweeper(caps: Arc<sessions::Sessions>, stop: tokio_util::sync::CancellationToken) {
