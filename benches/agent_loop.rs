@@ -171,7 +171,7 @@ async fn bench(warmup: usize, runs_wanted: usize) {
     let store = Arc::new(MemoryStore::new(conductor_gateway::startup::memory_limits(
         &settings,
     )));
-    let conductor = Arc::new(Conductor::new(&settings, CancellationToken::new()));
+    let conductor = Arc::new(Conductor::new(&settings, "bench", CancellationToken::new()));
 
     // The whole loop: ROUNDS tool rounds and a final answer round.
     let mut runs = Vec::with_capacity(runs_wanted);

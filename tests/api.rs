@@ -10,6 +10,8 @@ mod config;
 mod connections;
 #[path = "api/demo_cli.rs"]
 mod demo_cli;
+#[path = "api/environment.rs"]
+mod environment;
 #[path = "api/execute.rs"]
 mod execute;
 #[path = "api/health.rs"]

@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::outcome::classify;
 use super::output::{Budget, OutputSink, StreamKind, collect};
+use super::reaper;
 use crate::tools::{Outcome, RunResult};
 
 /// How the runner starts the CLI.
@@ -35,6 +36,8 @@ pub struct RunnerConfig {
     pub kill_grace: Duration,
     pub max_concurrent: usize,
     pub max_queue: usize,
+    /// This gateway instance's id: part of every run's mark (`reaper`).
+    pub instance: String,
 }
 
 /// One CLI invocation.
@@ -64,6 +67,8 @@ pub struct Runner {
     waiting: AtomicUsize,
     running: AtomicUsize,
     shutdown: CancellationToken,
+    /// Runs started so far: each one's number in its mark.
+    runs: std::sync::atomic::AtomicU64,
     checked: std::sync::Mutex<Option<(Instant, Result<String, String>)>>,
 }
 
@@ -76,6 +81,7 @@ impl Runner {
             waiting: AtomicUsize::new(0),
             running: AtomicUsize::new(0),
             shutdown,
+            runs: std::sync::atomic::AtomicU64::new(1),
             checked: std::sync::Mutex::new(None),
         }
     }
@@ -173,6 +179,10 @@ impl Runner {
         started: Instant,
     ) -> RunResult {
         let program = resolve_program(&argv[0], self.config.cwd.as_ref());
+        let mark = reaper::mark(
+            &self.config.instance,
+            self.runs.fetch_add(1, Ordering::Relaxed),
+        );
         let mut cmd = Command::new(&program);
         cmd.args(&argv[1..])
             .env_clear()
@@ -180,6 +190,7 @@ impl Runner {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
+            .env(reaper::MARK, &mark)
             .process_group(0)
             .kill_on_drop(true);
         if let Some(cwd) = &self.config.cwd {
@@ -206,7 +217,10 @@ impl Runner {
             }
         };
         let pgid = child.id().map(|pid| Pid::from_raw(pid as i32));
-        let mut guard = GroupGuard(pgid);
+        let mut guard = GroupGuard {
+            pgid,
+            mark: Some(mark),
+        };
 
         let budget = Budget::new(self.config.output_limit);
         let stdout = child.stdout.take().map(|out| {
@@ -256,7 +270,10 @@ impl Runner {
                 }
             }
         };
-        guard.0 = None;
+        // What left the group (`setsid`) goes too, before the pipes it may hold are read to their end.
+        if let Some(mark) = guard.disarm() {
+            let _ = tokio::task::spawn_blocking(move || reaper::kill_run(&mark)).await;
+        }
 
         let stdout = join_reader(stdout).await;
         let stderr = join_reader(stderr).await;
@@ -343,21 +360,42 @@ async fn join_reader(handle: Option<tokio::task::JoinHandle<String>>) -> String 
     }
 }
 
-/// Kills the process group when dropped: a run whose future is dropped leaves nothing behind.
-struct GroupGuard(Option<Pid>);
+/// Kills the process group, and every process marked as this run's, when
+/// dropped: a run whose future is dropped leaves nothing behind.
+struct GroupGuard {
+    pgid: Option<Pid>,
+    mark: Option<String>,
+}
 
 impl GroupGuard {
     fn kill(&self, signal: Signal) {
-        if let Some(pgid) = self.0 {
+        if let Some(pgid) = self.pgid {
             // ESRCH (group already gone) is the expected, harmless case.
             let _ = killpg(pgid, signal);
         }
+    }
+
+    /// The run ended in order: the caller finishes the job.
+    fn disarm(&mut self) -> Option<String> {
+        self.pgid = None;
+        self.mark.take()
     }
 }
 
 impl Drop for GroupGuard {
     fn drop(&mut self) {
         self.kill(Signal::SIGKILL);
+        if let Some(mark) = self.mark.take() {
+            // Reading /proc blocks: off the async threads when there are any.
+            match tokio::runtime::Handle::try_current() {
+                Ok(handle) => {
+                    handle.spawn_blocking(move || reaper::kill_run(&mark));
+                }
+                Err(_) => {
+                    reaper::kill_run(&mark);
+                }
+            }
+        }
     }
 }
 

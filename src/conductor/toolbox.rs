@@ -115,7 +115,8 @@ pub struct Conductor {
 }
 
 impl Conductor {
-    pub fn new(settings: &Settings, shutdown: CancellationToken) -> Self {
+    /// `instance` names this gateway process in its runs' marks (`reaper`).
+    pub fn new(settings: &Settings, instance: &str, shutdown: CancellationToken) -> Self {
         let c = &settings.conductor;
         let runner = Runner::new(
             RunnerConfig {
@@ -126,6 +127,7 @@ impl Conductor {
                 kill_grace: Duration::from_millis(c.kill_grace_ms),
                 max_concurrent: c.max_concurrent,
                 max_queue: c.max_queue,
+                instance: instance.to_string(),
             },
             shutdown,
         );

@@ -34,7 +34,9 @@ pub fn run(config: Option<&Path>, demo: Option<tempfile::TempDir>) -> anyhow::Re
             crate::startup::prepare_demo(&mut settings, dir)?;
         }
         let cancel_all = CancellationToken::new();
-        let conductor = Arc::new(Conductor::new(&settings, cancel_all.clone()));
+        let instance = uuid::Uuid::new_v4().simple().to_string();
+        crate::conductor::reaper::become_subreaper();
+        let conductor = Arc::new(Conductor::new(&settings, &instance, cancel_all.clone()));
         if let Err(why) = conductor.runner().check() {
             tracing::warn!(reason = %why, "conductor CLI unusable: tool calls will fail");
         }

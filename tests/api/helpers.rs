@@ -175,6 +175,11 @@ impl TestApp {
         seen
     }
 
+    /// Every line the double logged so far.
+    pub fn log_entries(&self) -> Vec<Value> {
+        read_log(&self.log)
+    }
+
     /// The argv of every CLI double run so far (program name excluded).
     pub fn invocations(&self) -> Vec<Vec<String>> {
         read_log(&self.log)

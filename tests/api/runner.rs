@@ -176,3 +176,30 @@ async fn shutdown_past_the_grace_period_kills_what_is_left() {
     app.shutdown().await;
     assert_all_gone(&pids).await;
 }
+
+/// A `setsid` grandchild leaves the CLI's process group and session; it
+/// must still not outlive the run.
+#[tokio::test]
+async fn a_setsid_grandchild_does_not_outlive_its_run() {
+    let app = spawn_with(|s| {
+        s.conductor
+            .env
+            .insert("CONDUCTOR_DOUBLE_MODE".into(), "setsid".into());
+    })
+    .await;
+    let (status, body) = app
+        .post_json(
+            "/execute",
+            json!({"input": "/run CodeReviewer_Agent detach"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let detached: Vec<i32> = app
+        .log_entries()
+        .iter()
+        .filter_map(|e| e["setsid_pid"].as_i64())
+        .map(|p| p as i32)
+        .collect();
+    assert_eq!(detached.len(), 1, "the double reported its detached helper");
+    assert_all_gone(&detached).await;
+}
