@@ -133,7 +133,7 @@ mod tests {
     #[test]
     fn marked_processes_are_found_and_killed_by_their_mark() {
         let value = mark(&format!("test{}", std::process::id()), 1);
-        let child = std::process::Command::new("sleep")
+        let mut child = std::process::Command::new("sleep")
             .arg("600")
             .env(MARK, &value)
             .spawn()
@@ -156,5 +156,6 @@ mod tests {
         // Killed and reaped (it was this process's child): nothing is left.
         assert!(marked(&value, false).is_empty());
         assert!(std::fs::metadata(format!("/proc/{pid}")).is_err());
+        assert!(child.wait().is_err(), "already reaped by kill_run");
     }
 }
