@@ -133,6 +133,7 @@ impl Application {
             stopping,
             cancel_all,
             tracker,
+            health_body: Default::default(),
         });
         Ok(Self {
             http,

@@ -64,4 +64,7 @@ pub struct Shared {
     pub cancel_all: CancellationToken,
     /// Background work that shutdown waits for.
     pub tracker: TaskTracker,
+    /// The last `/health` body and when it was made: probes ask often, the
+    /// answer changes rarely.
+    pub health_body: std::sync::Mutex<Option<(std::time::Instant, bytes::Bytes)>>,
 }

@@ -4,6 +4,8 @@
 #[path = "api/helpers.rs"]
 mod helpers;
 
+#[path = "api/browsers.rs"]
+mod browsers;
 #[path = "api/config.rs"]
 mod config;
 #[path = "api/connections.rs"]
@@ -20,6 +22,8 @@ mod health;
 mod jobs;
 #[path = "api/openapi.rs"]
 mod openapi;
+#[path = "api/ownership.rs"]
+mod ownership;
 #[path = "api/runner.rs"]
 mod runner;
 #[path = "api/security.rs"]

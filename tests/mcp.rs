@@ -9,6 +9,8 @@ mod helpers;
 
 #[path = "mcp/legacy_sse.rs"]
 mod legacy_sse;
+#[path = "mcp/limits.rs"]
+mod limits;
 #[path = "mcp/security.rs"]
 mod security;
 #[path = "mcp/stdio.rs"]

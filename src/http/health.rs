@@ -1,7 +1,11 @@
 //! `GET /health` and `OPTIONS /health`: the contract's body plus `checks`.
 
-use axum::Json;
+use std::time::{Duration, Instant};
+
 use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -72,7 +76,32 @@ pub struct LlmCheck {
     pub detail: &'static str,
 }
 
-pub async fn health(State(state): State<AppState>) -> Json<HealthBody> {
+/// How long a `/health` body is served again before it is made anew.
+const FRESH: Duration = Duration::from_secs(1);
+
+pub async fn health(State(state): State<AppState>) -> Response {
+    let body = {
+        let mut cached = state.health_body.lock().unwrap_or_else(|e| e.into_inner());
+        match &*cached {
+            Some((at, body)) if at.elapsed() < FRESH => body.clone(),
+            _ => {
+                let body = Bytes::from(serde_json::to_vec(&body(&state)).unwrap_or_default());
+                *cached = Some((Instant::now(), body.clone()));
+                body
+            }
+        }
+    };
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+fn body(state: &AppState) -> HealthBody {
     let conductor = state.conductor.runner().check();
     let llm_configured = state.settings.llm.api_key.is_some();
     let healthy = conductor.is_ok() && llm_configured;
@@ -98,7 +127,7 @@ pub async fn health(State(state): State<AppState>) -> Json<HealthBody> {
             detail: "no LLM configured (set OPENAI_API_KEY): plain-text commands are refused; slash commands, {\"tool\": ...} payloads and MCP work",
         }
     };
-    Json(HealthBody {
+    HealthBody {
         status: if healthy {
             HealthStatus::Healthy
         } else {
@@ -116,7 +145,7 @@ pub async fn health(State(state): State<AppState>) -> Json<HealthBody> {
             conductor: ConductorCheck { ok, detail, mode },
             llm,
         },
-    })
+    }
 }
 
 pub fn doc() -> Operation {

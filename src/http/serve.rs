@@ -30,7 +30,6 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -184,6 +183,8 @@ impl Drop for Slot {
 }
 
 /// Whether a connection has work in progress, and since when it has none.
+/// Requests only touch two atomics; the watchdog looks at them when its
+/// timer is due, so no request wakes anything.
 struct Activity {
     /// Requests whose response (body included) is not finished.
     live: AtomicUsize,
@@ -191,7 +192,6 @@ struct Activity {
     idle_since: AtomicU64,
     served: AtomicBool,
     start: Instant,
-    changed: Notify,
 }
 
 impl Activity {
@@ -201,7 +201,6 @@ impl Activity {
             idle_since: AtomicU64::new(0),
             served: AtomicBool::new(false),
             start: Instant::now(),
-            changed: Notify::new(),
         }
     }
 
@@ -213,33 +212,28 @@ impl Activity {
     fn end(&self) {
         let ms = self.start.elapsed().as_millis() as u64;
         self.idle_since.store(ms, Ordering::Relaxed);
-        if self.live.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.changed.notify_one();
-        }
+        self.live.fetch_sub(1, Ordering::AcqRel);
     }
 
     /// Resolves once the connection has been idle for its limit.
     async fn idle(&self, options: &ServeOptions) {
+        let mut deadline = self.start + options.first_request_timeout;
         loop {
+            tokio::time::sleep_until(deadline).await;
             let limit = if self.served.load(Ordering::Relaxed) {
                 options.idle_timeout
             } else {
                 options.first_request_timeout
             };
-            let since = self.start + Duration::from_millis(self.idle_since.load(Ordering::Relaxed));
-            if self.live.load(Ordering::Acquire) == 0 {
-                let deadline = since + limit;
-                if Instant::now() >= deadline {
-                    return;
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep_until(deadline) => {}
-                    _ = self.changed.notified() => {}
-                }
-            } else {
-                // Busy: look again when a request ends.
-                self.changed.notified().await;
+            if self.live.load(Ordering::Acquire) > 0 {
+                deadline = Instant::now() + limit;
+                continue;
             }
+            let since = self.start + Duration::from_millis(self.idle_since.load(Ordering::Relaxed));
+            if Instant::now() >= since + limit {
+                return;
+            }
+            deadline = since + limit;
         }
     }
 }
