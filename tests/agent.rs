@@ -7,6 +7,8 @@ mod helpers;
 #[path = "agent/mock.rs"]
 mod mock;
 
+#[path = "agent/approvals.rs"]
+mod approvals;
 #[path = "agent/failures.rs"]
 mod failures;
 #[path = "agent/rounds.rs"]

@@ -184,3 +184,59 @@ fn an_empty_llm_key_means_no_llm() {
     let (_, out, _) = check(dir.path(), &[("OPENAI_API_KEY", "sk-set")], &[]);
     assert_eq!(value(&out, "llm", "api_key"), "[redacted]");
 }
+
+#[test]
+fn secrets_in_conductor_env_are_redacted_when_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.yaml"),
+        "conductor:\n  env:\n    ANTHROPIC_API_KEY: sk-ant-very-secret\n",
+    )
+    .unwrap();
+    let (ok, out, err) = check(dir.path(), &[], &[]);
+    assert!(ok, "{err}");
+    assert!(!out.contains("sk-ant-very-secret"), "{out}");
+    assert!(out.contains("ANTHROPIC_API_KEY"), "the name stays: {out}");
+}
+
+#[test]
+fn two_keys_with_one_name_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.yaml"),
+        "auth:\n  api_keys:\n    - {key: first-key-0123456789, name: web}\n    - {key: second-key-0123456789, name: web}\n",
+    )
+    .unwrap();
+    let (ok, _, err) = check(dir.path(), &[], &[]);
+    assert!(!ok);
+    assert!(
+        err.contains("auth.api_keys.name") && err.contains("`web`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_public_bind_without_keys_needs_an_explicit_opt_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _, err) = check(dir.path(), &[("HOST", "0.0.0.0")], &[]);
+    assert!(!ok, "refused");
+    assert!(
+        err.contains("server.host") && err.contains("auth.allow_open"),
+        "{err}"
+    );
+    let (ok, _, err) = check(
+        dir.path(),
+        &[("HOST", "0.0.0.0"), ("GATEWAY_AUTH__ALLOW_OPEN", "true")],
+        &[],
+    );
+    assert!(ok, "{err}");
+    let (ok, _, err) = check(
+        dir.path(),
+        &[
+            ("HOST", "0.0.0.0"),
+            ("GATEWAY_API_KEYS", "a-key-of-sixteen-chars"),
+        ],
+        &[],
+    );
+    assert!(ok, "{err}");
+}

@@ -387,3 +387,47 @@ async fn slow_header_clients_are_disconnected() {
         "the server closes a connection whose headers never finish"
     );
 }
+
+/// Behind a trusted proxy the forwarded address is the client; anyone else
+/// naming an address is ignored and counted under their own.
+#[tokio::test]
+async fn only_trusted_proxies_choose_the_address_a_client_is_counted_under() {
+    let app = spawn_with(|s| {
+        s.limits.requests_per_second = 1;
+        s.limits.burst = 1;
+        s.server.trusted_proxies = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let from = |client: &'static str| {
+        app.client
+            .get(app.url("/api/v1/tools"))
+            .header("X-Forwarded-For", client)
+            .send()
+    };
+    assert_eq!(from("203.0.113.1").await.unwrap().status(), 200);
+    assert_eq!(from("203.0.113.1").await.unwrap().status(), 429);
+    assert_eq!(
+        from("203.0.113.2").await.unwrap().status(),
+        200,
+        "another client"
+    );
+
+    let untrusted = spawn_with(|s| {
+        s.limits.requests_per_second = 1;
+        s.limits.burst = 1;
+    })
+    .await;
+    let spoof = |client: &'static str| {
+        untrusted
+            .client
+            .get(untrusted.url("/api/v1/tools"))
+            .header("X-Forwarded-For", client)
+            .send()
+    };
+    assert_eq!(spoof("203.0.113.1").await.unwrap().status(), 200);
+    assert_eq!(
+        spoof("203.0.113.2").await.unwrap().status(),
+        429,
+        "a forged header does not buy a fresh budget"
+    );
+}
