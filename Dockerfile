@@ -47,7 +47,9 @@ COPY --from=builder /out/conductor-gateway /usr/local/bin/conductor-gateway
 # The gateway reads ./config.yaml when present (docker-compose.yml mounts one
 # here); a missing default file is fine. Inside a container the gateway must
 # listen on all interfaces to be reachable through a published port; publish
-# it on the host's loopback or behind a proxy (docs/deployment.md).
+# it on the host's loopback or behind a proxy (docs/deployment.md). A gateway
+# bound to all interfaces refuses to start without API keys (GATEWAY_API_KEYS
+# or auth.api_keys), unless auth.allow_open says otherwise.
 WORKDIR /app
 ENV HOST=0.0.0.0 \
     PORT=5006 \
