@@ -102,20 +102,26 @@ fn count(haystack: &[u8], needle: &[u8]) -> usize {
 async fn new_context(store: &Arc<MemoryStore>, conductor: &Arc<Conductor>) -> JobContext {
     let job_id = JobId::new();
     store
-        .insert(JobRecord {
-            job_id: job_id.clone(),
-            owner: "anonymous".into(),
-            state: JobState::Running,
-            command: "bench".into(),
-            kind: "text".into(),
-            metadata: json!({}),
-            created_at: now(),
-            started_at: Some(now()),
-            finished_at: None,
-            result: None,
-            error: None,
-            last_event_id: 0,
-        })
+        .insert(
+            JobRecord {
+                job_id: job_id.clone(),
+                owner: "anonymous".into(),
+                state: JobState::Running,
+                command: "bench".into(),
+                kind: "text".into(),
+                metadata: json!({}),
+                created_at: now(),
+                started_at: Some(now()),
+                finished_at: None,
+                result: None,
+                error: None,
+                last_event_id: 0,
+            },
+            &conductor_gateway::jobs::store::JobSpec {
+                command: conductor_gateway::jobs::payload::JobCommand::Text("bench".into()),
+                scopes: 7,
+            },
+        )
         .await
         .unwrap();
     JobContext {
@@ -162,6 +168,7 @@ async fn bench(warmup: usize, runs_wanted: usize) {
     let base_url = start_mock().await;
     let project = tempfile::tempdir().unwrap();
     let mut settings = Settings::default();
+    settings.store.backend = Some(conductor_gateway::config::StoreBackend::Memory);
     settings.conductor.project_path = Some(project.path().to_path_buf());
     settings.llm.api_key = Some(Secret::new("bench"));
     settings.llm.base_url = base_url.clone();

@@ -44,6 +44,7 @@ async fn start(tweak: impl FnOnce(&mut Settings)) -> Running {
     let workspace = tempfile::tempdir().unwrap();
     conductor_double::create_workspace(workspace.path()).unwrap();
     let mut s = Settings::default();
+    s.store.backend = Some(conductor_gateway::config::StoreBackend::Memory);
     s.server.host = "127.0.0.1".into();
     s.server.port = 0;
     s.mcp.enabled = false;
@@ -182,20 +183,26 @@ async fn store_fanout(subscribers: usize, events: usize) {
     let store = Arc::new(MemoryStore::new(limits));
     let job: JobId = "job_bench".into();
     store
-        .insert(JobRecord {
-            job_id: job.clone(),
-            owner: "anonymous".into(),
-            state: JobState::Running,
-            command: "bench".into(),
-            kind: "tool".into(),
-            metadata: Value::Null,
-            created_at: now(),
-            started_at: None,
-            finished_at: None,
-            result: None,
-            error: None,
-            last_event_id: 0,
-        })
+        .insert(
+            JobRecord {
+                job_id: job.clone(),
+                owner: "anonymous".into(),
+                state: JobState::Running,
+                command: "bench".into(),
+                kind: "tool".into(),
+                metadata: Value::Null,
+                created_at: now(),
+                started_at: None,
+                finished_at: None,
+                result: None,
+                error: None,
+                last_event_id: 0,
+            },
+            &conductor_gateway::jobs::store::JobSpec {
+                command: conductor_gateway::jobs::payload::JobCommand::Text("bench".into()),
+                scopes: 7,
+            },
+        )
         .await
         .unwrap();
     let delivered = Arc::new(AtomicU64::new(0));
@@ -439,6 +446,7 @@ async fn mcp(runs: usize) {
     let workspace = tempfile::tempdir().unwrap();
     conductor_double::create_workspace(workspace.path()).unwrap();
     let mut s = Settings::default();
+    s.store.backend = Some(conductor_gateway::config::StoreBackend::Memory);
     s.server.host = "127.0.0.1".into();
     s.server.port = 0;
     s.server.mcp_port = 0;
@@ -539,6 +547,7 @@ async fn mcp_parallel() {
     let workspace = tempfile::tempdir().unwrap();
     conductor_double::create_workspace(workspace.path()).unwrap();
     let mut s = Settings::default();
+    s.store.backend = Some(conductor_gateway::config::StoreBackend::Memory);
     s.server.host = "127.0.0.1".into();
     s.server.port = 0;
     s.server.mcp_port = 0;

@@ -58,6 +58,16 @@ fn config_check(path: Option<&std::path::Path>) -> anyhow::Result<()> {
         "{}",
         serde_yaml::to_string(&settings).context("printing the settings")?
     );
+    // The store must answer, or `serve` would not start.
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let backend = settings.store.effective(false);
+    let store = runtime
+        .block_on(async { conductor_gateway::startup::open_store(&settings, false) })
+        .with_context(|| format!("the {} job store cannot be opened", backend.as_str()))?;
+    runtime
+        .block_on(store.ping())
+        .with_context(|| format!("the {} job store does not answer", backend.as_str()))?;
+    println!("# store: {} (reachable)", backend.as_str());
     println!("# configuration is valid");
     Ok(())
 }

@@ -10,10 +10,11 @@ use tokio_util::task::TaskTracker;
 
 use crate::auth::Authenticator;
 use crate::conductor::Conductor;
-use crate::config::Settings;
+use crate::config::{Settings, StoreBackend};
 use crate::http::serve::{ServeOptions, serve};
-use crate::jobs::JobManager;
 use crate::jobs::memory::{ConversationLimits, MemoryLimits, MemoryStore};
+use crate::jobs::sqlite::SqliteStore;
+use crate::jobs::{JobManager, JobStore};
 use crate::limits::Limiter;
 use crate::state::{AppState, Mode, Shared};
 
@@ -92,11 +93,12 @@ impl Application {
         }
         let stopping = CancellationToken::new();
         let tracker = TaskTracker::new();
-        let store = Arc::new(MemoryStore::new(memory_limits(&settings)));
+        let store = open_store(&settings, demo_workspace.is_some())?;
         let limiter = Arc::new(Limiter::new(&settings.limits));
         spawn_sweeper(store.clone(), limiter.clone(), &settings, stopping.clone());
         let agent = crate::agent::build(&settings)?;
         let jobs = Arc::new(JobManager::new(
+            &instance,
             settings.jobs.clone(),
             store,
             conductor.clone(),
@@ -105,6 +107,17 @@ impl Application {
             stopping.clone(),
             cancel_all.clone(),
         ));
+        let (interrupted, queued) = jobs
+            .recover()
+            .await
+            .context("settling the jobs an earlier run left unfinished")?;
+        if interrupted + queued > 0 {
+            tracing::warn!(
+                interrupted,
+                queued,
+                "jobs left by the last run: the running ones failed, the queued ones run now"
+            );
+        }
         let auth = Arc::new(Authenticator::new(&settings.auth));
         if auth.is_open() && !crate::http::origin::is_loopback(&settings.server.host) {
             // Only reachable with `auth.allow_open: true`; say what it means.
@@ -241,9 +254,26 @@ impl Application {
     }
 }
 
+/// The configured job store.
+pub fn open_store(settings: &Settings, demo: bool) -> anyhow::Result<Arc<dyn JobStore>> {
+    let limits = memory_limits(settings);
+    Ok(match settings.store.effective(demo) {
+        StoreBackend::Memory => Arc::new(MemoryStore::new(limits)),
+        StoreBackend::Sqlite => {
+            let path = &settings.store.path;
+            let store = SqliteStore::open(path, limits).with_context(|| {
+                format!("opening the job store {} (store.path)", path.display())
+            })?;
+            tracing::info!(path = %path.display(), "job store: SQLite");
+            Arc::new(store)
+        }
+        StoreBackend::Redis => anyhow::bail!("store.backend redis is not available in this build"),
+    })
+}
+
 /// Drops expired jobs and idle rate-limit entries now and then, so memory stays bounded.
 fn spawn_sweeper(
-    store: Arc<MemoryStore>,
+    store: Arc<dyn JobStore>,
     limiter: Arc<Limiter>,
     settings: &Settings,
     stopping: CancellationToken,
@@ -254,7 +284,7 @@ fn spawn_sweeper(
         loop {
             tokio::select! {
                 _ = ticker.tick() => {
-                    store.expire();
+                    store.expire().await;
                     limiter.sweep();
                 }
                 _ = stopping.cancelled() => break,

@@ -24,6 +24,10 @@ mod jobs;
 mod openapi;
 #[path = "api/ownership.rs"]
 mod ownership;
+#[path = "api/process.rs"]
+mod process;
+#[path = "api/restart.rs"]
+mod restart;
 #[path = "api/runner.rs"]
 mod runner;
 #[path = "api/security.rs"]

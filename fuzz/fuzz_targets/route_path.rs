@@ -27,6 +27,7 @@ struct Harness {
 static HARNESS: LazyLock<Harness> = LazyLock::new(|| {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut settings = Settings::default();
+    settings.store.backend = Some(conductor_gateway::config::StoreBackend::Memory);
     settings.server.port = 0;
     settings.mcp.enabled = false;
     settings.limits.requests_per_second = 0;

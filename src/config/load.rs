@@ -19,6 +19,7 @@ const FLAT_ENV: &[(&str, &str)] = &[
     ("OPENAI_API_KEY", "llm.api_key"),
     ("OPENAI_BASE_URL", "llm.base_url"),
     ("LLM_MODEL", "llm.model"),
+    ("REDIS_URL", "store.redis_url"),
 ];
 
 /// Prefix of the nested names (`GATEWAY_SERVER__PORT`).

@@ -12,5 +12,6 @@ pub use load::{ConfigError, ConfigSource, child_env, load, no_color};
 pub use secret::Secret;
 pub use settings::{
     AgentSettings, ApiKeySetting, AuthSettings, ConductorSettings, DestructivePolicy, JobSettings,
-    LimitSettings, LlmSettings, LogFormat, McpSettings, ServerSettings, Settings,
+    LimitSettings, LlmSettings, LogFormat, McpSettings, ServerSettings, Settings, StoreBackend,
+    StoreSettings,
 };

@@ -22,6 +22,72 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub limits: LimitSettings,
     pub agent: AgentSettings,
+    pub store: StoreSettings,
+}
+
+/// Where jobs, events, conversations and idempotency keys live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreBackend {
+    /// This process's memory: lost on restart.
+    Memory,
+    /// One SQLite file: survives restarts (one node).
+    Sqlite,
+    /// Redis Streams: shared by several replicas.
+    Redis,
+}
+
+impl StoreBackend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreBackend::Memory => "memory",
+            StoreBackend::Sqlite => "sqlite",
+            StoreBackend::Redis => "redis",
+        }
+    }
+}
+
+/// `store.*`: the job store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSettings {
+    /// `memory`, `sqlite` or `redis`; unset: `sqlite` for `serve`, `memory` for `serve --demo`.
+    pub backend: Option<StoreBackend>,
+    /// The SQLite file (relative to the working directory).
+    #[serde(deserialize_with = "lenient_opt_path_or_default")]
+    pub path: PathBuf,
+    /// `redis://host:port/db` (REDIS_URL).
+    pub redis_url: Option<Secret>,
+    /// Seconds a replica's hold on a running job lasts without renewal (redis).
+    pub lease_secs: u64,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            backend: None,
+            path: PathBuf::from("data/gateway.db"),
+            redis_url: None,
+            lease_secs: 10,
+        }
+    }
+}
+
+impl StoreSettings {
+    /// The backend in effect: the configured one, else by how the gateway runs.
+    pub fn effective(&self, demo: bool) -> StoreBackend {
+        self.backend.unwrap_or(if demo {
+            StoreBackend::Memory
+        } else {
+            StoreBackend::Sqlite
+        })
+    }
+}
+
+fn lenient_opt_path_or_default<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<PathBuf, D::Error> {
+    Ok(lenient_opt_path(d)?.unwrap_or_else(|| PathBuf::from("data/gateway.db")))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -459,6 +525,15 @@ impl Settings {
                     "entries are addresses or CIDRs (10.0.0.0/8)",
                 );
             }
+        }
+        if self.store.backend == Some(StoreBackend::Redis) && self.store.redis_url.is_none() {
+            return bad(
+                "store.redis_url",
+                "the redis backend needs a URL (REDIS_URL or store.redis_url)",
+            );
+        }
+        if self.store.lease_secs < 2 {
+            return bad("store.lease_secs", "must be at least 2 seconds");
         }
         if self.jobs.max_page == 0 {
             return bad("jobs.max_page", "must be at least 1");

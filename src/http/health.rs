@@ -53,6 +53,16 @@ pub struct HealthEndpoints {
 pub struct HealthChecks {
     pub conductor: ConductorCheck,
     pub llm: LlmCheck,
+    pub store: StoreCheck,
+}
+
+/// Does the job store answer?
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct StoreCheck {
+    pub ok: bool,
+    /// `memory`, `sqlite` or `redis`.
+    pub backend: &'static str,
+    pub detail: String,
 }
 
 /// Is the conductor CLI usable?
@@ -80,15 +90,27 @@ pub struct LlmCheck {
 const FRESH: Duration = Duration::from_secs(1);
 
 pub async fn health(State(state): State<AppState>) -> Response {
-    let body = {
-        let mut cached = state.health_body.lock().unwrap_or_else(|e| e.into_inner());
-        match &*cached {
-            Some((at, body)) if at.elapsed() < FRESH => body.clone(),
-            _ => {
-                let body = Bytes::from(serde_json::to_vec(&body(&state)).unwrap_or_default());
-                *cached = Some((Instant::now(), body.clone()));
-                body
+    let fresh = state
+        .health_body
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .filter(|(at, _)| at.elapsed() < FRESH)
+        .map(|(_, body)| body.clone());
+    let body = match fresh {
+        Some(body) => body,
+        None => {
+            let store = state.jobs.store();
+            let store = StoreCheck {
+                ok: true,
+                backend: store.backend(),
+                detail: String::new(),
             }
+            .checked(store.ping().await);
+            let body = Bytes::from(serde_json::to_vec(&body(&state, store)).unwrap_or_default());
+            *state.health_body.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some((Instant::now(), body.clone()));
+            body
         }
     };
     (
@@ -101,10 +123,23 @@ pub async fn health(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-fn body(state: &AppState) -> HealthBody {
+impl StoreCheck {
+    fn checked(mut self, ping: Result<(), crate::jobs::StoreError>) -> Self {
+        match ping {
+            Ok(()) => self.detail = "answering".into(),
+            Err(e) => {
+                self.ok = false;
+                self.detail = e.to_string();
+            }
+        }
+        self
+    }
+}
+
+fn body(state: &AppState, store: StoreCheck) -> HealthBody {
     let conductor = state.conductor.runner().check();
     let llm_configured = state.settings.llm.api_key.is_some();
-    let healthy = conductor.is_ok() && llm_configured;
+    let healthy = conductor.is_ok() && llm_configured && store.ok;
     let host = &state.settings.server.host;
     let mcp_port = state.mcp_port.unwrap_or(state.settings.server.mcp_port);
     let mode = state.mode.as_str();
@@ -144,6 +179,7 @@ fn body(state: &AppState) -> HealthBody {
         checks: HealthChecks {
             conductor: ConductorCheck { ok, detail, mode },
             llm,
+            store,
         },
     }
 }

@@ -19,8 +19,8 @@ use super::lock;
 use super::model::{JobId, JobRecord, JobState, now};
 use super::payload::{JobCommand, ParsedPayload};
 use super::slash::{HELP, Slash};
-use super::store::{Claim, Delivery, JobStore, JobUpdate, StoreError};
-use crate::auth::Principal;
+use super::store::{Claim, Delivery, JobSpec, JobStore, JobUpdate, StoreError};
+use crate::auth::{Principal, Scopes};
 use crate::conductor::Conductor;
 use crate::config::JobSettings;
 
@@ -106,11 +106,14 @@ pub struct JobManager {
     tracker: TaskTracker,
     stopping: CancellationToken,
     cancel_all: CancellationToken,
+    /// This gateway instance (the `runner` of the jobs it runs).
+    instance: Arc<str>,
 }
 
 impl JobManager {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
+        instance: &str,
         settings: JobSettings,
         store: Arc<dyn JobStore>,
         conductor: Arc<Conductor>,
@@ -130,6 +133,7 @@ impl JobManager {
             tracker,
             stopping,
             cancel_all,
+            instance: Arc::from(instance),
         }
     }
 
@@ -252,7 +256,49 @@ impl JobManager {
             error: None,
             last_event_id: 0,
         };
-        self.store.insert(record).await?;
+        let spec = JobSpec {
+            command: payload.command.clone(),
+            scopes: principal.scopes.bits(),
+        };
+        self.store.insert(record, &spec).await?;
+        let finished = self
+            .start(
+                job_id.clone(),
+                payload.metadata.clone(),
+                principal.scopes,
+                principal.name.clone(),
+                payload.command,
+                permit,
+                Some((format!("Job started: {}", payload.display), payload.kind)),
+            )
+            .await;
+        let job = self
+            .store
+            .get(&job_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(job_id.to_string()))?;
+        crate::metrics::job_submitted();
+        Ok(Submitted {
+            job,
+            replayed: false,
+            finished: Some(finished),
+        })
+    }
+
+    /// Registers a job's handle and runs it in the background; `started`
+    /// (message, kind) is its `job_started` event, emitted before this
+    /// returns (none for a job brought back after a restart: it has one).
+    #[allow(clippy::too_many_arguments)]
+    async fn start(
+        &self,
+        job_id: JobId,
+        metadata: serde_json::Value,
+        scopes: Scopes,
+        owner: Arc<str>,
+        command: JobCommand,
+        permit: Option<OwnedSemaphorePermit>,
+        started: Option<(String, &'static str)>,
+    ) -> Finished {
         let (done, finished) = watch::channel(None);
         let handle = Handle {
             cancel: self.cancel_all.child_token(),
@@ -261,42 +307,111 @@ impl JobManager {
         };
         let ctx = JobContext {
             job_id: job_id.clone(),
-            metadata: payload.metadata.clone(),
+            metadata,
             cancel: handle.cancel.clone(),
             store: self.store.clone(),
             conductor: self.conductor.clone(),
-            scopes: principal.scopes,
-            owner: principal.name.clone(),
+            scopes,
+            owner,
             approvals: handle.approvals.clone(),
         };
-        lock(&self.handles).insert(job_id.clone(), handle);
-        ctx.emit(JobEvent::JobStarted {
-            message: format!("Job started: {}", payload.display),
-            kind: payload.kind.to_string(),
-        })
-        .await;
-        let job = self
-            .store
-            .get(&job_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(job_id.to_string()))?;
-
+        lock(&self.handles).insert(job_id, handle);
+        if let Some((message, kind)) = started {
+            ctx.emit(JobEvent::JobStarted {
+                message,
+                kind: kind.to_string(),
+            })
+            .await;
+        }
         let runner = Runner {
             ctx,
-            command: payload.command,
+            command,
             agent: self.agent.clone(),
             slots: self.slots.clone(),
             queued: self.queued.clone(),
             handles: self.handles.clone(),
             done,
+            instance: self.instance.clone(),
         };
-        crate::metrics::job_submitted();
         self.tracker.spawn(runner.run(permit));
-        Ok(Submitted {
-            job,
-            replayed: false,
-            finished: Some(finished),
-        })
+        finished
+    }
+
+    /// Settles what an earlier life of the store left: jobs that were running
+    /// fail (their leftover processes are killed first), queued ones run.
+    pub async fn recover(&self) -> Result<(usize, usize), StoreError> {
+        let recovered = self.store.recover().await?;
+        let mut dead: Vec<String> = recovered
+            .interrupted
+            .iter()
+            .filter_map(|(_, runner)| runner.clone())
+            .filter(|runner| *runner != *self.instance)
+            .collect();
+        dead.sort();
+        dead.dedup();
+        for instance in dead {
+            let killed = tokio::task::spawn_blocking(move || {
+                crate::conductor::reaper::kill_instance(&instance)
+            })
+            .await
+            .unwrap_or(0);
+            if killed > 0 {
+                tracing::warn!(killed, "killed processes a stopped gateway left running");
+            }
+        }
+        let interrupted = recovered.interrupted.len();
+        for (job, _) in recovered.interrupted {
+            let message =
+                "interrupted: the gateway restarted while the job was running".to_string();
+            self.store
+                .append(
+                    &job.job_id,
+                    JobEvent::Error {
+                        error: message.clone(),
+                        state: JobState::Failed,
+                    },
+                )
+                .await?;
+            self.store
+                .update(
+                    &job.job_id,
+                    JobUpdate::Finished {
+                        state: JobState::Failed,
+                        result: None,
+                        error: Some(message),
+                    },
+                )
+                .await?;
+            self.store
+                .append(
+                    &job.job_id,
+                    JobEvent::EndOfStream {
+                        state: JobState::Failed,
+                        message: "stream complete".into(),
+                    },
+                )
+                .await?;
+        }
+        let queued = recovered.queued.len();
+        for (job, spec) in recovered.queued {
+            // They were accepted with a promise: over the queue limit or not, they run.
+            let permit = self.slots.clone().try_acquire_owned().ok();
+            if permit.is_none() {
+                self.queued.fetch_add(1, Ordering::AcqRel);
+            }
+            crate::metrics::job_submitted();
+            self.start(
+                job.job_id,
+                job.metadata,
+                Scopes::from_bits(spec.scopes),
+                Arc::from(job.owner.as_str()),
+                spec.command,
+                permit,
+                None,
+            )
+            .await;
+        }
+        Ok((interrupted, queued))
     }
 
     /// A free run slot now, `None` to queue, or too many.
@@ -430,6 +545,7 @@ struct Runner {
     queued: Arc<AtomicUsize>,
     handles: Handles,
     done: watch::Sender<Option<JobRecord>>,
+    instance: Arc<str>,
 }
 
 impl Runner {
@@ -455,7 +571,10 @@ impl Runner {
         let outcome = match permit {
             None => Err(JobFailure::cancelled()),
             Some(_permit) => {
-                if let Err(e) = ctx.store.update(&ctx.job_id, JobUpdate::Started).await {
+                let started = JobUpdate::Started {
+                    runner: self.instance.to_string(),
+                };
+                if let Err(e) = ctx.store.update(&ctx.job_id, started).await {
                     tracing::warn!(error = %e, "job start not recorded");
                 }
                 ctx.emit(JobEvent::StatusUpdate {

@@ -22,8 +22,8 @@ use super::event::{JobEvent, SseMessage, sse_frame};
 use super::lock;
 use super::model::{JobId, JobRecord, JobState, now};
 use super::store::{
-    Claim, ConversationKey, Delivery, EventStream, JobQuery, JobStore, JobUpdate, StoreError,
-    StoredEvent,
+    Claim, ConversationKey, Delivery, EventStream, JobQuery, JobSpec, JobStore, JobUpdate,
+    StoreError, StoredEvent,
 };
 
 /// Bounds of the in-memory store.
@@ -148,6 +148,98 @@ impl MemoryStore {
         lock(&self.idempotency).retain(|_, c| c.at.elapsed() < c.window);
     }
 
+    /// Appends an event; the stored event, or `None` when the log was
+    /// already closed (an append after `end_of_stream` is ignored).
+    pub fn append_stored(
+        &self,
+        job_id: &JobId,
+        event: JobEvent,
+    ) -> Result<Option<Arc<StoredEvent>>, StoreError> {
+        let entry = self.entry(job_id)?;
+        let terminal = event.is_terminal();
+        let json = SseMessage {
+            event,
+            timestamp: now(),
+            job_id: job_id.clone(),
+        }
+        .to_json();
+        let (stored, grew) = {
+            let mut log = lock(&entry.log);
+            if log.closed {
+                return Ok(None);
+            }
+            let before = log.bytes;
+            log.last_seq += 1;
+            let stored = Arc::new(StoredEvent {
+                seq: log.last_seq,
+                frame: sse_frame(log.last_seq, &json),
+                terminal,
+            });
+            log.bytes += stored.frame.len();
+            log.events.push_back(stored.clone());
+            log.closed = terminal;
+            // Trim the oldest events, never the newest one.
+            while log.events.len() > 1
+                && (log.events.len() > self.limits.max_events || log.bytes > self.limits.max_bytes)
+            {
+                if let Some(old) = log.events.pop_front() {
+                    log.bytes -= old.frame.len();
+                }
+            }
+            (stored, log.bytes as isize - before as isize)
+        };
+        if grew >= 0 {
+            self.bytes.fetch_add(grew as usize, Ordering::Relaxed);
+        } else {
+            self.bytes.fetch_sub((-grew) as usize, Ordering::Relaxed);
+        }
+        lock(&entry.record).last_event_id = stored.seq;
+        if terminal {
+            // Retention counts from the end of the stream, so no subscriber misses it.
+            *lock(&entry.finished) = Some(Instant::now());
+        }
+        entry.notify.send_replace(stored.seq);
+        if terminal && self.bytes.load(Ordering::Relaxed) > self.limits.store_max_bytes {
+            self.evict();
+        }
+        Ok(Some(stored))
+    }
+
+    /// Adds a job whose log continues after `last_seq` (a durable store's job
+    /// brought back to life; new jobs start at 0).
+    pub fn insert_record(&self, job: JobRecord, last_seq: u64) {
+        let (notify, _) = watch::channel(last_seq);
+        self.bytes.fetch_add(record_bytes(&job), Ordering::Relaxed);
+        let entry = Arc::new(Entry {
+            log: Mutex::new(Log {
+                events: VecDeque::new(),
+                bytes: 0,
+                last_seq,
+                closed: false,
+            }),
+            record: Mutex::new(job.clone()),
+            notify,
+            finished: Mutex::new(None),
+        });
+        if let Some(old) = lock(&self.jobs).insert(job.job_id, entry) {
+            self.forget(&old);
+        }
+        self.evict();
+    }
+
+    /// The oldest sequence number still in a live job's log (the next one
+    /// when nothing is retained yet); `None` when the job is not here.
+    pub fn first_seq(&self, job_id: &JobId) -> Option<u64> {
+        let entry = lock(&self.jobs).get(job_id).cloned()?;
+        let log = lock(&entry.log);
+        Some(log.events.front().map_or(log.last_seq + 1, |e| e.seq))
+    }
+
+    /// Whether a job is here (and not expired).
+    pub fn contains(&self, job_id: &JobId) -> bool {
+        self.entry(job_id).is_ok()
+    }
+
     /// Drops the oldest finished jobs until the store holds at most
     /// `max_retained` jobs and fits its byte budget.
     fn evict(&self) {
@@ -181,24 +273,16 @@ impl Entry {
 
 #[async_trait]
 impl JobStore for MemoryStore {
-    async fn insert(&self, job: JobRecord) -> Result<(), StoreError> {
-        let (notify, _) = watch::channel(0);
-        self.bytes.fetch_add(record_bytes(&job), Ordering::Relaxed);
-        let entry = Arc::new(Entry {
-            log: Mutex::new(Log {
-                events: VecDeque::new(),
-                bytes: 0,
-                last_seq: 0,
-                closed: false,
-            }),
-            record: Mutex::new(job.clone()),
-            notify,
-            finished: Mutex::new(None),
-        });
-        if let Some(old) = lock(&self.jobs).insert(job.job_id, entry) {
-            self.forget(&old);
-        }
-        self.evict();
+    fn backend(&self) -> &'static str {
+        "memory"
+    }
+
+    async fn expire(&self) {
+        MemoryStore::expire(self);
+    }
+
+    async fn insert(&self, job: JobRecord, _: &JobSpec) -> Result<(), StoreError> {
+        self.insert_record(job, 0);
         Ok(())
     }
 
@@ -208,7 +292,7 @@ impl JobStore for MemoryStore {
         let before = record_bytes(&record);
         match update {
             JobUpdate::State(state) => record.state = state,
-            JobUpdate::Started => {
+            JobUpdate::Started { .. } => {
                 record.state = JobState::Running;
                 record.started_at = Some(now());
             }
@@ -261,54 +345,10 @@ impl JobStore for MemoryStore {
     }
 
     async fn append(&self, job_id: &JobId, event: JobEvent) -> Result<u64, StoreError> {
-        let entry = self.entry(job_id)?;
-        let terminal = event.is_terminal();
-        let json = SseMessage {
-            event,
-            timestamp: now(),
-            job_id: job_id.clone(),
+        match self.append_stored(job_id, event)? {
+            Some(stored) => Ok(stored.seq),
+            None => Ok(lock(&self.entry(job_id)?.log).last_seq),
         }
-        .to_json();
-        let (seq, grew) = {
-            let mut log = lock(&entry.log);
-            if log.closed {
-                return Ok(log.last_seq);
-            }
-            let before = log.bytes;
-            log.last_seq += 1;
-            let stored = Arc::new(StoredEvent {
-                seq: log.last_seq,
-                frame: sse_frame(log.last_seq, &json),
-                terminal,
-            });
-            log.bytes += stored.frame.len();
-            log.events.push_back(stored);
-            log.closed = terminal;
-            // Trim the oldest events, never the newest one.
-            while log.events.len() > 1
-                && (log.events.len() > self.limits.max_events || log.bytes > self.limits.max_bytes)
-            {
-                if let Some(old) = log.events.pop_front() {
-                    log.bytes -= old.frame.len();
-                }
-            }
-            (log.last_seq, log.bytes as isize - before as isize)
-        };
-        if grew >= 0 {
-            self.bytes.fetch_add(grew as usize, Ordering::Relaxed);
-        } else {
-            self.bytes.fetch_sub((-grew) as usize, Ordering::Relaxed);
-        }
-        lock(&entry.record).last_event_id = seq;
-        if terminal {
-            // Retention counts from the end of the stream, so no subscriber misses it.
-            *lock(&entry.finished) = Some(Instant::now());
-        }
-        entry.notify.send_replace(seq);
-        if terminal && self.bytes.load(Ordering::Relaxed) > self.limits.store_max_bytes {
-            self.evict();
-        }
-        Ok(seq)
     }
 
     async fn subscribe(&self, job_id: &JobId, after: u64) -> Result<EventStream, StoreError> {

@@ -45,6 +45,13 @@ pub fn record(id: &str) -> JobRecord {
     }
 }
 
+fn spec() -> JobSpec {
+    JobSpec {
+        command: crate::jobs::payload::JobCommand::Text("hi".into()),
+        scopes: 7,
+    }
+}
+
 fn status() -> JobEvent {
     JobEvent::StatusUpdate {
         state: JobState::Running,
@@ -76,7 +83,7 @@ async fn seqs(stream: EventStream) -> Vec<String> {
 #[tokio::test]
 async fn replay_then_live_then_end() {
     let s = Arc::new(store(100));
-    s.insert(record("j")).await.unwrap();
+    s.insert(record("j"), &spec()).await.unwrap();
     s.append(&id("j"), status()).await.unwrap();
     let sub = s.subscribe(&id("j"), 0).await.unwrap();
     let late = s.subscribe(&id("j"), 1).await.unwrap();
@@ -99,7 +106,7 @@ async fn replay_then_live_then_end() {
 #[tokio::test]
 async fn trimmed_history_is_announced_as_a_gap() {
     let s = store(3);
-    s.insert(record("j")).await.unwrap();
+    s.insert(record("j"), &spec()).await.unwrap();
     for _ in 0..5 {
         s.append(&id("j"), status()).await.unwrap();
     }
@@ -117,7 +124,7 @@ async fn trimmed_history_is_announced_as_a_gap() {
 #[tokio::test]
 async fn resuming_at_or_past_the_end_of_a_finished_job_delivers_its_end() {
     let s = store(10);
-    s.insert(record("j")).await.unwrap();
+    s.insert(record("j"), &spec()).await.unwrap();
     s.append(&id("j"), status()).await.unwrap();
     s.append(&id("j"), end()).await.unwrap();
     for after in [2, 3, 1000, u64::MAX - 1, u64::MAX] {
@@ -132,7 +139,7 @@ async fn resuming_at_or_past_the_end_of_a_finished_job_delivers_its_end() {
 #[tokio::test]
 async fn the_top_of_the_range_waits_for_the_end_instead_of_replaying() {
     let s = Arc::new(store(10));
-    s.insert(record("j")).await.unwrap();
+    s.insert(record("j"), &spec()).await.unwrap();
     s.append(&id("j"), status()).await.unwrap();
     let sub = s.subscribe(&id("j"), u64::MAX).await.unwrap();
     s.append(&id("j"), status()).await.unwrap();
@@ -143,7 +150,7 @@ async fn the_top_of_the_range_waits_for_the_end_instead_of_replaying() {
 #[tokio::test]
 async fn frames_have_id_and_data_but_no_event_field() {
     let s = store(10);
-    s.insert(record("j")).await.unwrap();
+    s.insert(record("j"), &spec()).await.unwrap();
     s.append(
         &id("j"),
         JobEvent::JobStarted {
@@ -169,10 +176,10 @@ async fn frames_have_id_and_data_but_no_event_field() {
 async fn the_oldest_finished_jobs_go_first_past_the_cap() {
     let s = store(10);
     for name in ["a", "b", "c"] {
-        s.insert(record(name)).await.unwrap();
+        s.insert(record(name), &spec()).await.unwrap();
         s.append(&id(name), end()).await.unwrap();
     }
-    s.insert(record("running")).await.unwrap();
+    s.insert(record("running"), &spec()).await.unwrap();
     assert!(s.get(&id("a")).await.unwrap().is_none());
     assert!(s.get(&id("b")).await.unwrap().is_none());
     assert!(s.get(&id("c")).await.unwrap().is_some());
@@ -191,7 +198,7 @@ async fn the_byte_budget_drops_finished_jobs_and_then_refuses() {
     let fat = "x".repeat(8 * 1024);
     for n in 0..20 {
         let name = format!("j{n}");
-        s.insert(record(&name)).await.unwrap();
+        s.insert(record(&name), &spec()).await.unwrap();
         s.append(
             &id(&name),
             JobEvent::Result {
@@ -208,7 +215,7 @@ async fn the_byte_budget_drops_finished_jobs_and_then_refuses() {
     // Running jobs alone past the budget: nothing to drop, no room.
     for n in 0..10 {
         let name = format!("r{n}");
-        s.insert(record(&name)).await.unwrap();
+        s.insert(record(&name), &spec()).await.unwrap();
         s.append(
             &id(&name),
             JobEvent::Result {
@@ -236,7 +243,7 @@ async fn list_pages_by_owner_newest_first() {
         let mut r = record(&format!("j{n}"));
         r.owner = owner.to_string();
         r.created_at = n as f64;
-        s2.insert(r).await.unwrap();
+        s2.insert(r, &spec()).await.unwrap();
     }
     let (page, total) = s2
         .list(JobQuery {

@@ -5,6 +5,7 @@
 //! - `event`: the typed events (`JobEvent`) and their wire form.
 //! - `store`: the `JobStore` trait (records, event logs, conversations, idempotency).
 //! - `memory`: the in-memory store (also the live half of the durable ones).
+//! - `sqlite`: the durable single-node store (one file, WAL, batched writes).
 //! - `approval`: pending approvals of destructive tool calls.
 //! - `payload`: finding the command in a request payload.
 //! - `slash`: the slash-command grammar of direct mode.
@@ -19,6 +20,7 @@ pub mod memory;
 pub mod model;
 pub mod payload;
 pub mod slash;
+pub mod sqlite;
 pub mod store;
 
 pub use context::{Agent, JobContext, JobFailure};

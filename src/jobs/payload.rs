@@ -17,8 +17,10 @@ pub enum Precedence {
     Execute,
 }
 
-/// What a job executes.
-#[derive(Debug, Clone, PartialEq)]
+/// What a job executes (stored with durable jobs, so a queued job can run
+/// after a restart or on another replica).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum JobCommand {
     /// A catalogue tool with arguments.
     Tool { name: String, arguments: Value },

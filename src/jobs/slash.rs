@@ -13,7 +13,8 @@ use serde_json::{Map, Value, json};
 use crate::tools::{self, SlashArgs};
 
 /// What a slash command asks for.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "slash", rename_all = "snake_case")]
 pub enum Slash {
     Tool { name: String, arguments: Value },
     Tools,

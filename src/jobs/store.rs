@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use super::event::JobEvent;
 use super::model::{JobId, JobRecord, JobState};
+use super::payload::JobCommand;
 
 /// One event of a job's log, encoded once and shared by every subscriber.
 #[derive(Debug)]
@@ -48,12 +49,31 @@ pub enum StoreError {
     Unavailable(String),
 }
 
+/// What a job runs and with which rights: kept with durable jobs so that a
+/// queued job runs after a restart, or on another replica, as submitted.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct JobSpec {
+    pub command: JobCommand,
+    /// The submitting key's scopes (`Scopes::bits`).
+    pub scopes: u8,
+}
+
+/// Jobs an earlier life of the store left unfinished.
+#[derive(Debug, Clone, Default)]
+pub struct Recovered {
+    /// Running when the process died: (job, the instance that ran it).
+    pub interrupted: Vec<(JobRecord, Option<String>)>,
+    /// Accepted but not started: they still run.
+    pub queued: Vec<(JobRecord, JobSpec)>,
+}
+
 /// A change to a job's record.
 #[derive(Debug, Clone)]
 pub enum JobUpdate {
     /// `running` or `awaiting_approval`.
     State(JobState),
-    Started,
+    /// Running, on the gateway instance named (its processes carry the name).
+    Started { runner: String },
     Finished {
         state: JobState,
         result: Option<String>,
@@ -89,7 +109,9 @@ pub enum Claim {
 
 #[async_trait]
 pub trait JobStore: Send + Sync + 'static {
-    async fn insert(&self, job: JobRecord) -> Result<(), StoreError>;
+    /// `memory`, `sqlite` or `redis`.
+    fn backend(&self) -> &'static str;
+    async fn insert(&self, job: JobRecord, spec: &JobSpec) -> Result<(), StoreError>;
     async fn update(&self, job_id: &JobId, update: JobUpdate) -> Result<JobRecord, StoreError>;
     async fn get(&self, job_id: &JobId) -> Result<Option<JobRecord>, StoreError>;
     /// Newest first; the total count of matching jobs beside the page.
@@ -122,4 +144,14 @@ pub trait JobStore: Send + Sync + 'static {
     fn has_room(&self) -> bool {
         true
     }
+    /// What an earlier life of a durable store left unfinished; nothing in memory.
+    async fn recover(&self) -> Result<Recovered, StoreError> {
+        Ok(Recovered::default())
+    }
+    /// Ok when the backend answers; why not otherwise (`/health`).
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Drops what is past its retention (called periodically).
+    async fn expire(&self) {}
 }

@@ -42,6 +42,7 @@ impl Drop for TestApp {
 pub async fn spawn_app(mock: Option<&Mock>, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let project = tempfile::tempdir().unwrap();
     let mut settings = Settings::default();
+    settings.store.backend = Some(conductor_gateway::config::StoreBackend::Memory);
     settings.server.host = "127.0.0.1".into();
     settings.server.port = 0;
     settings.server.mcp_port = 0;

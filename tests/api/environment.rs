@@ -24,6 +24,7 @@ async fn the_cli_gets_the_allow_list_and_nothing_else() {
     let config = dir.path().join("config.yaml");
     let settings = json!({
         "server": {"host": "127.0.0.1", "port": 0, "mcp_port": 0},
+        "store": {"backend": "memory"},
         "conductor": {
             "project_path": workspace,
             "command": [BIN, "demo-cli"],

@@ -31,6 +31,7 @@ pub struct TestApp {
 /// The settings every test starts from: loopback, random ports, the CLI double.
 pub fn test_settings(workspace: &std::path::Path, log: &std::path::Path) -> Settings {
     let mut s = Settings::default();
+    s.store.backend = Some(conductor_gateway::config::StoreBackend::Memory);
     s.server.host = "127.0.0.1".into();
     s.server.port = 0;
     s.server.mcp_port = 0;

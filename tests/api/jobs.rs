@@ -235,6 +235,8 @@ async fn limits_queue_then_refuse_with_retry_after() {
     })
     .await;
     let first = app.start_job(json!({"input": "/list"})).await;
+    // The first one holds the only slot, its CLI running.
+    app.wait_for_child_pid().await;
     let second = app.start_job(json!({"input": "/list"})).await;
     let response = app
         .post("/api/v1/stream-execute", json!({"input": "/list"}))

@@ -1,60 +1,28 @@
 //! Stopping a loaded gateway process with SIGTERM, many times in a row: every
 //! stop drains (running work finishes and is answered) and the process exits 0.
 
-use std::process::Stdio;
-
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 use crate::helpers::DEADLINE;
+use crate::process;
 
-const BIN: &str = env!("CARGO_BIN_EXE_conductor-gateway");
-
-/// Starts the binary on free loopback ports with a slow CLI double; its HTTP port.
+/// A gateway on free loopback ports with a slow CLI double.
 async fn start(dir: &std::path::Path) -> (Child, u16) {
-    let workspace = dir.join("project");
-    std::fs::create_dir_all(&workspace).unwrap();
-    conductor_double::create_workspace(&workspace).unwrap();
-    let config = dir.join("config.yaml");
+    let workspace = process::project(dir);
     let settings = json!({
         "server": {"host": "127.0.0.1", "port": 0, "mcp_port": 0, "shutdown_grace_secs": 30},
         "conductor": {
             "project_path": workspace,
-            "command": [BIN, "demo-cli"],
+            "command": [process::BIN, "demo-cli"],
             "env": {"CONDUCTOR_DOUBLE_MODE": "slow", "CONDUCTOR_DOUBLE_DELAY_MS": "300"},
         },
         "limits": {"requests_per_second": 0},
+        "store": {"backend": "sqlite", "path": dir.join("gateway.db")},
     });
-    std::fs::write(&config, serde_yaml::to_string(&settings).unwrap()).unwrap();
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .arg("--config")
-        .arg(&config)
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the gateway starts");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let port = tokio::time::timeout(DEADLINE, async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(rest) = line.split(" http=").nth(1) {
-                let addr = rest.split_whitespace().next().unwrap();
-                return addr.rsplit(':').next().unwrap().parse::<u16>().unwrap();
-            }
-        }
-        panic!("the gateway exited before listening");
-    })
-    .await
-    .expect("the gateway says where it listens");
-    // Keep reading so the pipe never fills.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, port)
+    process::start(dir, &settings, &[]).await
 }
 
 /// Waits until `n` jobs are running.
