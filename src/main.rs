@@ -27,6 +27,7 @@ fn main() -> ExitCode {
             }
             conductor_gateway::mcp::run_stdio_main(mcp.serve.config.as_deref(), mcp.serve.demo)
         }
+        Some(Command::Client(command)) => return conductor_gateway::client::main(command),
         None => serve_http(cli.serve),
     };
     match result {
