@@ -41,7 +41,10 @@ pub async fn jobs(args: JobsArgs, terminal: Terminal) -> Result<Exit, ClientErro
             text(&job["job_id"]),
             text(&job["state"]),
             console::truncate_str(&text(&job["command"]), COMMAND_WIDTH, "…").into_owned(),
-            job["started_at"].as_f64().map(local_time).unwrap_or_default(),
+            job["started_at"]
+                .as_f64()
+                .map(local_time)
+                .unwrap_or_default(),
             job_duration(job, now),
         ];
         if with_owner {
@@ -109,7 +112,11 @@ pub async fn call(args: CallArgs) -> Result<Exit, ClientError> {
             let _ = writeln!(std::io::stdout().lock(), "{readable}");
         }
     }
-    Ok(if is_error { Exit::Failed } else { Exit::Success })
+    Ok(if is_error {
+        Exit::Failed
+    } else {
+        Exit::Success
+    })
 }
 
 /// The array `key` of an answer.

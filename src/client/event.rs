@@ -1,13 +1,11 @@
-//! One job event as the client received it: the SSE `id`, and the `data` object
-//! `{"event", "data", "timestamp", "job_id"}` both parsed and as its original text.
+//! One job event as the client received it: the SSE `data` object
+//! `{"event", "data", "timestamp", "job_id"}`, both parsed and as its original text.
 
 use serde_json::Value;
 
 /// A job event from the stream.
 #[derive(Debug, Clone)]
 pub struct JobEvent {
-    /// The SSE `id:` (the event's sequence number), when it has one.
-    pub id: Option<u64>,
     /// The `event` name (`job_started`, `on_tool_output`, ...).
     pub name: String,
     /// The whole `data:` object.
@@ -18,13 +16,12 @@ pub struct JobEvent {
 
 impl JobEvent {
     /// Parses an SSE message's data; `None` when it is not a JSON object.
-    pub fn parse(id: Option<u64>, text: &str) -> Option<JobEvent> {
+    pub fn parse(text: &str) -> Option<JobEvent> {
         let body: Value = serde_json::from_str(text).ok()?;
         if !body.is_object() {
             return None;
         }
         Some(JobEvent {
-            id,
             name: body["event"].as_str().unwrap_or_default().to_string(),
             text: text.to_string(),
             body,
@@ -63,13 +60,13 @@ mod tests {
     #[test]
     fn parses_the_contract_object() {
         let text = r#"{"event":"on_tool_start","data":{"tool":"list_available_agents"},"timestamp":1.5,"job_id":"job_1"}"#;
-        let event = JobEvent::parse(Some(3), text).unwrap();
+        let event = JobEvent::parse(text).unwrap();
         assert_eq!(event.name, "on_tool_start");
         assert_eq!(event.field("tool"), "list_available_agents");
         assert_eq!(event.field("missing"), "");
         assert_eq!(event.timestamp(), Some(1.5));
         assert_eq!(event.json_line(), text);
-        assert!(JobEvent::parse(None, "not json").is_none());
-        assert!(JobEvent::parse(None, "[1]").is_none());
+        assert!(JobEvent::parse("not json").is_none());
+        assert!(JobEvent::parse("[1]").is_none());
     }
 }

@@ -29,7 +29,8 @@ pub enum FeedItem {
     Notice(String),
 }
 
-type SseStream = Pin<Box<dyn Stream<Item = Result<Event, EventStreamError<reqwest::Error>>> + Send>>;
+type SseStream =
+    Pin<Box<dyn Stream<Item = Result<Event, EventStreamError<reqwest::Error>>> + Send>>;
 
 /// A job's event stream across reconnections. `next` is cancel-safe: dropping its future (to
 /// handle Ctrl-C, say) loses nothing, since all progress lives in the struct.
@@ -92,7 +93,8 @@ impl EventFeed {
                 }
                 None => {
                     self.stream = None;
-                    return self.retry_later("the connection closed before the end of the job".into());
+                    return self
+                        .retry_later("the connection closed before the end of the job".into());
                 }
             }
         }
@@ -129,7 +131,7 @@ impl EventFeed {
             self.last_id = id;
         }
         self.failures = 0;
-        match JobEvent::parse(id, &message.data) {
+        match JobEvent::parse(&message.data) {
             Some(event) => {
                 if event.name == crate::jobs::model::END_OF_STREAM {
                     self.finished = true;

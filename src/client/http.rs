@@ -75,7 +75,10 @@ impl Gateway {
         let build = |read_timeout: Option<Duration>| {
             let mut builder = reqwest::Client::builder()
                 .connect_timeout(CONNECT_TIMEOUT)
-                .user_agent(concat!("conductor-gateway-client/", env!("CARGO_PKG_VERSION")));
+                .user_agent(concat!(
+                    "conductor-gateway-client/",
+                    env!("CARGO_PKG_VERSION")
+                ));
             if let Some(timeout) = read_timeout {
                 builder = builder.read_timeout(timeout);
             }
@@ -127,10 +130,9 @@ impl Gateway {
 
     async fn send_json(&self, request: RequestBuilder) -> Result<Value, ClientError> {
         let response = self.send(request).await?;
-        response
-            .json()
-            .await
-            .map_err(|e| ClientError::Protocol(format!("the body is not JSON ({})", root_cause(&e))))
+        response.json().await.map_err(|e| {
+            ClientError::Protocol(format!("the body is not JSON ({})", root_cause(&e)))
+        })
     }
 
     fn connect_error(&self, e: &reqwest::Error) -> ClientError {
@@ -285,7 +287,10 @@ mod tests {
     #[test]
     fn details_come_from_the_contract_body() {
         let s = StatusCode::UNAUTHORIZED;
-        assert_eq!(detail_of(s, r#"{"detail": "an API key is required"}"#), "an API key is required");
+        assert_eq!(
+            detail_of(s, r#"{"detail": "an API key is required"}"#),
+            "an API key is required"
+        );
         assert_eq!(detail_of(s, r#"{"detail": {"x": 1}}"#), r#"{"x":1}"#);
         assert_eq!(detail_of(s, "plain words"), "plain words");
         assert_eq!(detail_of(s, ""), "Unauthorized");
@@ -299,14 +304,20 @@ mod tests {
             "http://h:1/prefix/api/v1/stream/job%20x%2Fy"
         );
         let g = Gateway::new("http://h:1", None).unwrap();
-        assert_eq!(g.endpoint(&["api", "v1", "tools"]).as_str(), "http://h:1/api/v1/tools");
+        assert_eq!(
+            g.endpoint(&["api", "v1", "tools"]).as_str(),
+            "http://h:1/api/v1/tools"
+        );
         assert!(Gateway::new("ftp://h", None).is_err());
         assert!(Gateway::new("not a url", None).is_err());
     }
 
     #[test]
     fn transient_errors_are_retried() {
-        let status = |status| ClientError::Status { status, detail: String::new() };
+        let status = |status| ClientError::Status {
+            status,
+            detail: String::new(),
+        };
         assert!(status(503).is_transient());
         assert!(status(429).is_transient());
         assert!(!status(404).is_transient());

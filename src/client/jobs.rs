@@ -22,7 +22,14 @@ pub async fn run(args: RunArgs, terminal: Terminal) -> Result<Exit, ClientError>
 /// `tail <job_id>`.
 pub async fn tail(args: TailArgs, terminal: Terminal) -> Result<Exit, ClientError> {
     let gateway = gateway(&args.connection)?;
-    follow(gateway, &args.job_id, &args.follow, &args.connection, terminal).await
+    follow(
+        gateway,
+        &args.job_id,
+        &args.follow,
+        &args.connection,
+        terminal,
+    )
+    .await
 }
 
 pub fn gateway(connection: &Connection) -> Result<Gateway, ClientError> {

@@ -115,6 +115,20 @@ impl Human {
                 self.screen.out_line(&format!("    {line}"));
             }
         }
+        if let Some(secs) = event.data()["timeout_secs"].as_u64() {
+            let line = format!("    (denied automatically after {secs}s without an answer)");
+            self.screen.out_line(&s.dim.apply_to(line).to_string());
+        }
+    }
+
+    fn approval_resolved(&mut self, event: &JobEvent) {
+        let s = &self.styles;
+        let by = clean(event.field("by"));
+        let line = match event.data()["approved"].as_bool() {
+            Some(true) => format!("{} approved by {by}", s.ok.apply_to("✓")),
+            _ => format!("{} denied by {by}", s.bad.apply_to("✗")),
+        };
+        self.screen.out_line(&line);
     }
 
     fn result(&mut self, event: &JobEvent) {
@@ -188,6 +202,10 @@ impl Render for Human {
             "approval_required" => {
                 self.end_text();
                 self.approval(event);
+            }
+            "approval_resolved" => {
+                self.end_text();
+                self.approval_resolved(event);
             }
             "result" => {
                 self.end_text();

@@ -57,8 +57,10 @@ impl Steps {
         let tool = clean(tool);
         let bar = match screen.bars() {
             Some(bars) => {
-                let style = ProgressStyle::with_template("{spinner:.cyan} {prefix:.bold} {elapsed:.dim}{msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner());
+                let style = ProgressStyle::with_template(
+                    "{spinner:.cyan} {prefix:.bold} {elapsed:.dim}{msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_spinner());
                 let already = timestamp
                     .map(|t| crate::jobs::model::now() - t)
                     .filter(|s| s.is_finite() && *s > 0.0)
@@ -99,7 +101,14 @@ impl Steps {
         &mut self.open[index]
     }
 
-    pub fn output(&mut self, screen: &Screen, styles: &Styles, tool: &str, line: &str, stderr: bool) {
+    pub fn output(
+        &mut self,
+        screen: &Screen,
+        styles: &Styles,
+        tool: &str,
+        line: &str,
+        stderr: bool,
+    ) {
         let max = self.max_lines;
         let width = self.width;
         let step = self.step(screen, styles, tool);
@@ -147,7 +156,12 @@ impl Steps {
     /// The job ended with steps still open (cancelled, timed out): mark them stopped.
     pub fn stop_all(&mut self, screen: &Screen, styles: &Styles) {
         while let Some(step) = self.open.pop() {
-            let header = format!("{} {} {}", styles.warn.apply_to("■"), step.tool, styles.dim.apply_to("stopped"));
+            let header = format!(
+                "{} {} {}",
+                styles.warn.apply_to("■"),
+                step.tool,
+                styles.dim.apply_to("stopped")
+            );
             let lines = body_lines(styles, &step);
             self.finish(screen, step, header, lines);
         }
@@ -185,13 +199,26 @@ impl Steps {
 }
 
 fn format_line(styles: &Styles, line: &Line) -> String {
-    let style = if line.stderr { &styles.warn } else { &styles.dim };
-    format!("  {} {}", styles.dim.apply_to("│"), style.apply_to(&line.text))
+    let style = if line.stderr {
+        &styles.warn
+    } else {
+        &styles.dim
+    };
+    format!(
+        "  {} {}",
+        styles.dim.apply_to("│"),
+        style.apply_to(&line.text)
+    )
 }
 
 fn fold_notice(styles: &Styles, folded: usize) -> String {
     let noun = if folded == 1 { "line" } else { "lines" };
-    format!("  {}", styles.dim.apply_to(format!("… {folded} earlier {noun} folded")))
+    format!(
+        "  {}",
+        styles
+            .dim
+            .apply_to(format!("… {folded} earlier {noun} folded"))
+    )
 }
 
 fn body_lines(styles: &Styles, step: &Step) -> Vec<String> {
