@@ -60,7 +60,7 @@ Exit codes:
   124  the job timed out
   130  the job was cancelled
 
-Ctrl-C: in a terminal (stdin and stdout), asks whether to cancel the job or to detach and leave
+Ctrl-C: in a terminal (stdin and stderr), asks whether to cancel the job or to detach and leave
 it running; a second Ctrl-C cancels. Without a terminal, Ctrl-C cancels the job and waits for
 its end; a second one stops waiting.
 

@@ -13,6 +13,8 @@ pub struct Terminal {
     pub stdin: bool,
     /// stdout is a terminal that can draw (spinners, cursor movement).
     pub stdout: bool,
+    /// stderr is a terminal (where questions are asked).
+    pub stderr: bool,
     /// Colour on stdout / on stderr.
     pub colour_out: bool,
     pub colour_err: bool,
@@ -29,6 +31,7 @@ impl Terminal {
         let terminal = Terminal {
             stdin: std::io::stdin().is_terminal(),
             stdout,
+            stderr,
             colour_out: stdout && !no_colour,
             colour_err: stderr && !no_colour,
         };
@@ -37,9 +40,10 @@ impl Terminal {
         terminal
     }
 
-    /// Someone is there to answer: both stdin and stdout are terminals.
+    /// Someone is there to answer: stdin and stderr (where questions go) are terminals.
+    /// stdout may be piped (`run ... | tee log`) and questions still be asked.
     pub fn interactive(&self) -> bool {
-        self.stdin && self.stdout
+        self.stdin && self.stderr
     }
 
     /// Columns of the terminal on stdout, when it is one.

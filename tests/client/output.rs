@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use crate::helpers::*;
+use crate::standin::{Behaviour, JOB, StandIn};
 use crate::support::*;
 
 #[tokio::test]
@@ -35,8 +36,62 @@ async fn tool_output_is_folded_past_the_limit() {
     let shown = out.stdout.lines().filter(|l| l.starts_with("  │")).count();
     assert_eq!(shown, 3, "{out:?}");
     assert!(out.stdout.contains("earlier lines folded"), "{out:?}");
+    let step = regex::Regex::new(r"(?m)^✓ list_available_agents  \d+\.\ds$").expect("regex");
+    assert!(
+        step.is_match(&out.stdout),
+        "the step's line has its duration: {out:?}"
+    );
     let out = run(&app.base, &["run", "--max-output-lines", "0", "/list"]).await;
     assert!(!out.stdout.contains("folded"), "{out:?}");
+}
+
+#[tokio::test]
+async fn model_tokens_are_printed_as_text_and_the_result_not_repeated() {
+    let standin = StandIn::start(Behaviour::default()).await;
+    standin.push(
+        "job_started",
+        json!({"message": "Job started: hi", "kind": "text"}),
+    );
+    standin.push(
+        "on_llm_start",
+        json!({"step": 1, "model": "m", "messages": 2}),
+    );
+    for chunk in ["Hel", "lo ", "wor", "ld"] {
+        standin.push("on_llm_new_token", json!({"chunk": chunk, "step": 1}));
+    }
+    standin.push("on_llm_end", json!({"step": 1}));
+    standin.push("result", json!({"result": "Hello world"}));
+    standin.finish("succeeded");
+    let out = run(&standin.base, &["tail", JOB]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout, "Hello world\n", "{out:?}");
+}
+
+#[tokio::test]
+async fn jobs_shows_owners_when_the_gateway_has_them() {
+    let standin = StandIn::start(Behaviour::default()).await;
+    let out = run(&standin.base, &["jobs", "--limit", "2"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("owner"),
+        "{out:?}"
+    );
+    let running = out.stdout.lines().find(|l| l.contains(JOB)).expect("row");
+    assert!(
+        running.contains("alice") && running.contains('…'),
+        "{running}"
+    );
+    let done = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("job_old"))
+        .expect("row");
+    assert!(done.contains("bob") && done.contains("1.5s"), "{done}");
+    assert!(out.stdout.contains("2 of 7 jobs"), "{out:?}");
 }
 
 #[tokio::test]

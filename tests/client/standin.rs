@@ -75,6 +75,7 @@ impl StandIn {
         let app = Router::new()
             .route("/api/v1/stream-execute", post(start))
             .route("/api/v1/stream/{job_id}", get(stream_job))
+            .route("/api/v1/jobs", get(list))
             .route("/api/v1/jobs/{job_id}", get(job))
             .route("/api/v1/jobs/{job_id}/cancel", post(cancel))
             .route("/api/v1/jobs/{job_id}/approvals/{call_id}", post(approve))
@@ -200,6 +201,23 @@ async fn start() -> Json<Value> {
 async fn job(State(shared): State<Shared>, Path(job_id): Path<String>) -> Json<Value> {
     let state = lock(&shared).state.clone();
     Json(json!({"job_id": job_id, "state": state}))
+}
+
+/// Two jobs as a gateway with owners lists them: one finished, one still running.
+async fn list() -> Json<Value> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default();
+    Json(json!({
+        "jobs": [
+            {"job_id": JOB, "state": "running", "owner": "alice", "command": "back up the agents",
+             "created_at": now - 5.0, "started_at": now - 5.0, "finished_at": null},
+            {"job_id": "job_old", "state": "succeeded", "owner": "bob", "command": "/list",
+             "created_at": now - 90.0, "started_at": now - 90.0, "finished_at": now - 88.5},
+        ],
+        "total": 7, "limit": 2, "offset": 0,
+    }))
 }
 
 async fn cancel(State(shared): State<Shared>) -> Json<Value> {
