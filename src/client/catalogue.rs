@@ -57,7 +57,7 @@ pub async fn jobs(args: JobsArgs, terminal: Terminal) -> Result<Exit, ClientErro
     if rows.is_empty() {
         let _ = writeln!(out, "no jobs");
     } else {
-        let _ = writeln!(out, "{table}");
+        print_table(&mut out, &table);
         let _ = writeln!(out, "{} of {total} jobs, newest first", rows.len());
     }
     Ok(Exit::Success)
@@ -86,7 +86,7 @@ pub async fn tools(args: ToolsArgs, terminal: Terminal) -> Result<Exit, ClientEr
             console::truncate_str(&first_line, DESCRIPTION_WIDTH, "…").into_owned(),
         ]);
     }
-    let _ = writeln!(std::io::stdout().lock(), "{table}");
+    print_table(&mut std::io::stdout().lock(), &table);
     Ok(Exit::Success)
 }
 
@@ -130,6 +130,13 @@ fn print_lines(rows: &[Value]) {
     let mut out = std::io::stdout().lock();
     for row in rows {
         let _ = writeln!(out, "{row}");
+    }
+}
+
+/// The table's lines without the padding the last column leaves at their ends.
+fn print_table(out: &mut impl Write, table: &Table) {
+    for line in table.lines() {
+        let _ = writeln!(out, "{}", line.trim_end());
     }
 }
 
