@@ -130,3 +130,19 @@ async fn the_key_comes_from_the_flag_or_the_environment() {
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("/list"), "{out:?}");
 }
+
+#[tokio::test]
+async fn the_clients_variables_leave_the_servers_configuration_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut command = tokio::process::Command::new(BIN);
+    command
+        .args(["config", "check"])
+        .current_dir(dir.path())
+        .env("GATEWAY_URL", "http://127.0.0.1:1")
+        .env("GATEWAY_API_KEY", "client-key-0123456789")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let out = finish(command).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("configuration is valid"), "{out:?}");
+}
