@@ -1,6 +1,8 @@
 //! Tool steps (`on_tool_start` … `on_tool_end`): in a terminal a spinner line with the last
-//! output lines under it, elsewhere a start line; at the end one line with the outcome and
-//! duration, and the last `--max-output-lines` lines, saying how many were folded.
+//! output lines under it, redrawn as they come; at the end one line with the outcome and
+//! duration, and the last `--max-output-lines` lines, saying how many were folded. Piped, where
+//! nothing can be redrawn, the first `--max-output-lines` lines are printed as they come, and
+//! the last ones at the end, after saying how many between were folded.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -21,6 +23,8 @@ struct Step {
     started: Option<f64>,
     lines: VecDeque<Line>,
     folded: usize,
+    /// Lines already printed as they came (piped output only).
+    printed: usize,
     bar: Option<ProgressBar>,
 }
 
@@ -84,6 +88,7 @@ impl Steps {
             started: timestamp,
             lines: VecDeque::new(),
             folded: 0,
+            printed: 0,
             bar,
         });
     }
@@ -116,8 +121,9 @@ impl Steps {
             text: clean(line),
             stderr,
         };
-        if max == 0 {
+        if max == 0 || (step.bar.is_none() && step.printed < max) {
             screen.out_line(&format_line(styles, &line));
+            step.printed += 1;
             return;
         }
         step.lines.push_back(line);
@@ -215,9 +221,7 @@ fn fold_notice(styles: &Styles, folded: usize) -> String {
     let noun = if folded == 1 { "line" } else { "lines" };
     format!(
         "  {}",
-        styles
-            .dim
-            .apply_to(format!("… {folded} earlier {noun} folded"))
+        styles.dim.apply_to(format!("… {folded} {noun} folded"))
     )
 }
 
