@@ -1,12 +1,16 @@
-//! The command line: `serve` (the default), `config check`, `mcp --stdio`.
+//! The command line: `serve` (the default), `config check`, `mcp --stdio`, and the terminal
+//! client's commands (`run`, `tail`, `jobs`, `tools`, `call`; see `client`).
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::client::ClientCommand;
+
 /// HTTP, Server-Sent Events and MCP gateway in front of the conductor agent CLI.
 ///
-/// With no subcommand it serves. Configuration comes from defaults, then
+/// With no subcommand it serves. `run`, `tail`, `jobs`, `tools` and `call` are a terminal
+/// client of a running gateway (--url, else $GATEWAY_URL, else http://127.0.0.1:5006). Configuration comes from defaults, then
 /// config.yaml (--config, else $CONFIG_PATH, else ./config.yaml), then
 /// environment variables (HOST, PORT, MCP_PORT, CONDUCTOR_PROJECT_PATH, ...
 /// or nested names such as GATEWAY_SERVER__PORT).
@@ -29,6 +33,8 @@ pub enum Command {
     Config(ConfigCommand),
     /// Serve MCP over standard input/output, for clients that launch the server themselves.
     Mcp(McpArgs),
+    #[command(flatten)]
+    Client(ClientCommand),
 }
 
 #[derive(Debug, Clone, Args)]

@@ -5,7 +5,8 @@
 //!
 //! - `agent`: the LLM agent behind plain-text commands.
 //! - `auth`: API keys, scopes and principals.
-//! - `cli`: command-line arguments (`serve`, `config check`, `mcp --stdio`).
+//! - `cli`: command-line arguments (`serve`, `config check`, `mcp --stdio`, the client's).
+//! - `client`: the terminal client (`run`, `tail`, `jobs`, `tools`, `call`) of a running gateway.
 //! - `config`: typed settings, layered from defaults, `config.yaml` and the environment.
 //! - `telemetry`: logging setup.
 //! - `startup`: `Application` — bind, build state, run until stopped, graceful shutdown.
@@ -25,6 +26,7 @@
 pub mod agent;
 pub mod auth;
 pub mod cli;
+pub mod client;
 pub mod conductor;
 pub mod config;
 pub mod http;

@@ -32,6 +32,7 @@ fn main() -> ExitCode {
             (mcp.serve.demo.then(demo_workspace).transpose())
                 .and_then(|demo| conductor_gateway::mcp::run_stdio_main(config, demo))
         }
+        Some(Command::Client(command)) => return conductor_gateway::client::main(command),
         None => serve_http(cli.serve),
     };
     match result {

@@ -25,8 +25,10 @@ const FLAT_ENV: &[(&str, &str)] = &[
 /// Prefix of the nested names (`GATEWAY_SERVER__PORT`).
 const NESTED_PREFIX: &str = "GATEWAY_";
 
-/// `GATEWAY_*` variables that are not settings keys and must not be read as such.
-const NESTED_IGNORED: &[&str] = &["API_KEYS"];
+/// `GATEWAY_*` variables that are not settings keys and must not be read as such:
+/// the flat key list, and the terminal client's URL and key (a shell that exports them for
+/// `conductor-gateway run` must still be able to start the server).
+const NESTED_IGNORED: &[&str] = &["API_KEYS", "URL", "API_KEY"];
 
 /// Where the configuration came from.
 #[derive(Debug, Clone)]

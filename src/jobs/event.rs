@@ -107,6 +107,9 @@ pub enum JobEvent {
     EndOfStream { state: JobState, message: String },
 }
 
+/// The name of the event that always ends a stream.
+pub const END_OF_STREAM: &str = "end_of_stream";
+
 impl JobEvent {
     /// The contract's event name.
     pub fn name(&self) -> &'static str {
@@ -126,7 +129,7 @@ impl JobEvent {
             JobEvent::Result { .. } => "result",
             JobEvent::Error { .. } => "error",
             JobEvent::Gap { .. } => "gap",
-            JobEvent::EndOfStream { .. } => "end_of_stream",
+            JobEvent::EndOfStream { .. } => END_OF_STREAM,
         }
     }
 
