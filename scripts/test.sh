@@ -30,6 +30,12 @@ cargo nextest run --workspace --locked --profile "$profile" --no-fail-fast
 status=$?
 [ $status -eq 0 ] || failed+=("nextest")
 
+# The black-box suites again, with jobs kept in the SQLite store.
+step "cargo nextest (store: sqlite)"
+TEST_STORE_BACKEND=sqlite cargo nextest run --workspace --locked --profile "$profile" \
+  --no-fail-fast -E 'binary(api) | binary(agent) | binary(mcp) | binary(client)' \
+  || failed+=("nextest (sqlite)")
+
 if [ ${#failed[@]} -gt 0 ]; then
   printf '\nFAILED: %s\n' "${failed[*]}" >&2
   exit 1

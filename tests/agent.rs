@@ -2,6 +2,8 @@
 //! OpenAI-compatible server streaming scripted chunks, and a shell-script
 //! double of the conductor CLI.
 
+#[path = "common/app.rs"]
+mod app;
 #[path = "agent/helpers.rs"]
 mod helpers;
 #[path = "agent/mock.rs"]

@@ -1,6 +1,8 @@
 //! Black-box tests of the HTTP API: the real server on a random port, the
 //! conductor CLI double behind it, clients talking HTTP and SSE.
 
+#[path = "common/app.rs"]
+mod app;
 #[path = "api/helpers.rs"]
 mod helpers;
 

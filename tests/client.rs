@@ -2,6 +2,8 @@
 //! binary, against the real gateway on a random port with the conductor CLI double, or against
 //! a small stand-in server for dropped connections and approvals; piped or in a pseudo-terminal.
 
+#[path = "common/app.rs"]
+mod app;
 #[path = "api/helpers.rs"]
 mod helpers;
 

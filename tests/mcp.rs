@@ -4,6 +4,8 @@
 //!
 //! One test binary (link time matters on small machines), one module per surface.
 
+#[path = "common/app.rs"]
+mod app;
 #[path = "mcp/helpers.rs"]
 mod helpers;
 

@@ -91,10 +91,11 @@ fn kill_marked(value: &str, prefix: bool) -> usize {
         }
     }
     for pid in &killed {
-        // Only orphans that were re-parented here are ours to wait for; the
-        // runner's own child is waited for by tokio.
+        // Only orphans that were re-parented here are ours to wait for (the
+        // runner's own child is waited for by tokio). SIGKILLed, they exit
+        // promptly, but not always before this line: wait for them.
         if parent_of(*pid) == Some(std::process::id() as i32) {
-            let _ = waitpid(*pid, Some(WaitPidFlag::WNOHANG));
+            let _ = waitpid(*pid, None);
         }
     }
     killed.len()

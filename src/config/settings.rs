@@ -58,6 +58,9 @@ pub struct StoreSettings {
     pub path: PathBuf,
     /// `redis://host:port/db` (REDIS_URL).
     pub redis_url: Option<Secret>,
+    /// Prefix of every Redis key (several gateways, or test runs, can share one Redis).
+    #[serde(deserialize_with = "lenient_string")]
+    pub redis_prefix: String,
     /// Seconds a replica's hold on a running job lasts without renewal (redis).
     pub lease_secs: u64,
 }
@@ -68,6 +71,7 @@ impl Default for StoreSettings {
             backend: None,
             path: PathBuf::from("data/gateway.db"),
             redis_url: None,
+            redis_prefix: "gw".into(),
             lease_secs: 10,
         }
     }

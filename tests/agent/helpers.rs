@@ -1,19 +1,13 @@
 //! Starting the real gateway against the mock model and a shell-script CLI,
 //! and talking to it like a client: HTTP for commands, SSE for events.
 
-use std::time::Duration;
-
-use conductor_gateway::config::{Secret, Settings};
-use conductor_gateway::startup::{Application, BuildOptions};
+use conductor_gateway::config::Settings;
 use eventsource_stream::Eventsource;
 use futures::StreamExt;
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
 
 use super::mock::Mock;
-
-/// Every wait in these tests is bounded by this.
-pub const DEADLINE: Duration = Duration::from_secs(30);
+pub use crate::app::*;
 
 /// A fake conductor CLI that echoes its arguments.
 pub fn echo_cli() -> Vec<String> {
@@ -25,53 +19,19 @@ pub fn shell_cli(script: &str) -> Vec<String> {
     ["/bin/sh", "-c", script, "sh"].map(String::from).to_vec()
 }
 
-pub struct TestApp {
-    pub base: String,
-    pub client: reqwest::Client,
-    stop: CancellationToken,
-    _project: tempfile::TempDir,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
+/// A gateway under test.
+pub type TestApp = Gateway;
 
 /// The gateway on a free port, with the LLM pointed at `mock` (none: no LLM).
 pub async fn spawn_app(mock: Option<&Mock>, configure: impl FnOnce(&mut Settings)) -> TestApp {
-    let project = tempfile::tempdir().unwrap();
-    let mut settings = Settings::default();
-    settings.store.backend = Some(conductor_gateway::config::StoreBackend::Memory);
-    settings.server.host = "127.0.0.1".into();
-    settings.server.port = 0;
-    settings.server.mcp_port = 0;
-    settings.mcp.enabled = false;
-    settings.conductor.project_path = Some(project.path().to_path_buf());
-    settings.conductor.command = Some(echo_cli());
+    let mut builder = gateway().cli(echo_cli());
     if let Some(mock) = mock {
-        settings.llm.api_key = Some(Secret::new("test"));
-        settings.llm.base_url = mock.base_url.clone();
+        builder = builder.llm(&mock.base_url);
     }
-    configure(&mut settings);
-    let app = Application::build(settings, BuildOptions::default())
-        .await
-        .expect("the gateway builds");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let stop = app.stop_token();
-    tokio::spawn(app.run_until_stopped());
-    // reqwest is built without a default crypto provider; the gateway installs
-    // one only when it builds an agent, and this test may have none.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    TestApp {
-        base,
-        client: reqwest::Client::new(),
-        stop,
-        _project: project,
-    }
+    builder.settings(configure).start().await
 }
 
-impl TestApp {
+impl Gateway {
     /// Starts a job for plain text and returns its id.
     pub async fn start(&self, text: &str) -> String {
         self.start_payload(json!({ "textEntries": [{ "content": text, "type": "text" }] }))

@@ -98,13 +98,7 @@ async fn execute_answers_500_with_the_reason_when_the_agent_fails() {
 
 #[tokio::test]
 async fn an_unusable_base_url_stops_start_up() {
-    let mut settings = conductor_gateway::config::Settings::default();
-    settings.store.backend = Some(conductor_gateway::config::StoreBackend::Memory);
-    settings.server.host = "127.0.0.1".into();
-    settings.server.port = 0;
-    settings.mcp.enabled = false;
-    settings.llm.api_key = Some(conductor_gateway::config::Secret::new("test"));
-    settings.llm.base_url = "not a url".into();
+    let (settings, _workspace) = crate::app::gateway().llm("not a url").into_settings();
     let built = conductor_gateway::startup::Application::build(
         settings,
         conductor_gateway::startup::BuildOptions::default(),

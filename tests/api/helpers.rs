@@ -1,90 +1,28 @@
-//! Test harness: `spawn_app` starts the gateway on port 0 against the CLI
-//! double in a fresh demo workspace; helpers read the double's argv log, SSE
-//! streams (always under a deadline) and /proc.
+//! Test helpers of the REST suite over the shared harness (`tests/common/app.rs`):
+//! requests, SSE streams (always under a deadline), the double's argv log and /proc.
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use conductor_gateway::config::Settings;
-use conductor_gateway::startup::{Application, BuildOptions};
 use eventsource_stream::Eventsource;
 use futures::StreamExt;
 use serde_json::Value;
-use tokio_util::sync::CancellationToken;
 
-/// Every network read in a test finishes within this or the test fails.
-pub const DEADLINE: Duration = Duration::from_secs(30);
+pub use crate::app::*;
+use conductor_gateway::config::Settings;
 
-pub struct TestApp {
-    pub base: String,
-    pub port: u16,
-    pub mcp_port: Option<u16>,
-    pub client: reqwest::Client,
-    pub stop: CancellationToken,
-    pub server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
-    pub workspace: tempfile::TempDir,
-    pub log: PathBuf,
-}
-
-/// The settings every test starts from: loopback, random ports, the CLI double.
-pub fn test_settings(workspace: &std::path::Path, log: &std::path::Path) -> Settings {
-    let mut s = Settings::default();
-    s.store.backend = Some(conductor_gateway::config::StoreBackend::Memory);
-    s.server.host = "127.0.0.1".into();
-    s.server.port = 0;
-    s.server.mcp_port = 0;
-    s.server.shutdown_grace_secs = 5;
-    s.mcp.enabled = false;
-    s.conductor.project_path = Some(workspace.to_path_buf());
-    s.conductor.command = Some(vec![
-        env!("CARGO_BIN_EXE_conductor-gateway").to_string(),
-        "demo-cli".to_string(),
-    ]);
-    s.conductor.kill_grace_ms = 200;
-    // Tests fire requests in bursts; the rate limit has tests of its own.
-    s.limits.requests_per_second = 0;
-    s.conductor.env.insert(
-        "CONDUCTOR_DOUBLE_LOG".into(),
-        log.to_string_lossy().into_owned(),
-    );
-    s
-}
+/// A gateway under test.
+pub type TestApp = Gateway;
 
 /// Starts the gateway with default test settings.
 pub async fn spawn_app() -> TestApp {
-    spawn_with(|_| {}).await
+    gateway().start().await
 }
 
 /// Starts the gateway after `tweak` adjusts the test settings.
 pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let workspace = tempfile::tempdir().expect("tempdir");
-    conductor_double::create_workspace(workspace.path()).expect("demo workspace");
-    let log = workspace.path().join("double-argv.log");
-    let mut settings = test_settings(workspace.path(), &log);
-    tweak(&mut settings);
-    let app = Application::build(settings, BuildOptions::default())
-        .await
-        .expect("the gateway builds");
-    let port = app.port();
-    let mcp_port = app.mcp_port();
-    let stop = app.stop_token();
-    let server = tokio::spawn(app.run_until_stopped());
-    TestApp {
-        base: format!("http://127.0.0.1:{port}"),
-        port,
-        mcp_port,
-        client: reqwest::Client::builder()
-            .timeout(DEADLINE)
-            .build()
-            .expect("client"),
-        stop,
-        server: Some(server),
-        workspace,
-        log,
-    }
+    gateway().settings(tweak).start().await
 }
 
 /// One SSE message as a client sees it.
@@ -101,11 +39,7 @@ impl Sse {
     }
 }
 
-impl TestApp {
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
+impl Gateway {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.expect("GET")
     }
@@ -176,11 +110,6 @@ impl TestApp {
         seen
     }
 
-    /// Every line the double logged so far.
-    pub fn log_entries(&self) -> Vec<Value> {
-        read_log(&self.log)
-    }
-
     /// The argv of every CLI double run so far (program name excluded).
     pub fn invocations(&self) -> Vec<Vec<String>> {
         read_log(&self.log)
@@ -222,18 +151,6 @@ impl TestApp {
         })
         .await
         .expect("the double logs its child pid")
-    }
-
-    /// Stops the server gracefully and waits for it.
-    pub async fn shutdown(mut self) {
-        self.stop.cancel();
-        if let Some(server) = self.server.take() {
-            tokio::time::timeout(DEADLINE, server)
-                .await
-                .expect("server stops within the deadline")
-                .expect("server task")
-                .expect("server result");
-        }
     }
 }
 

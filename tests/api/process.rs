@@ -10,7 +10,7 @@ use tokio::process::{Child, Command};
 
 use crate::helpers::DEADLINE;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_conductor-gateway");
+pub use crate::app::BIN;
 
 /// A demo project under `dir` (created once; reused by a restarted gateway).
 pub fn project(dir: &Path) -> std::path::PathBuf {

@@ -11,7 +11,7 @@ use tokio::process::{Child, ChildStderr, ChildStdout, Command};
 
 use crate::helpers::DEADLINE;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_conductor-gateway");
+pub use crate::app::BIN;
 
 /// What a finished client run left behind.
 #[derive(Debug)]

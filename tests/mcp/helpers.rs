@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use conductor_gateway::config::Settings;
-use conductor_gateway::startup::{Application, BuildOptions};
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, JsonObject, ProgressNotificationParam, Tool,
 };
@@ -18,39 +17,17 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::{ClientHandler, RoleClient, ServiceExt};
 use serde_json::Value;
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
-/// Every network read or wait in a test finishes within this, or the test fails.
-pub const DEADLINE: Duration = Duration::from_secs(30);
+pub use crate::app::*;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_conductor-gateway");
+/// A gateway under test, with its MCP listener.
+pub type TestApp = Gateway;
 
-/// An agent of the demo workspace.
-pub const AGENT: &str = "CodeReviewer_Agent";
-
-pub struct TestApp {
-    pub mcp_port: u16,
-    pub http: reqwest::Client,
-    pub stop: CancellationToken,
-    pub workspace: tempfile::TempDir,
-    pub log: PathBuf,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
-
-impl TestApp {
-    pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.mcp_port)
-    }
-
+impl Gateway {
     /// Connects the rmcp client over Streamable HTTP (protocol with `initialize`, sessions).
     pub async fn client(&self) -> (Client, mpsc::UnboundedReceiver<ProgressNotificationParam>) {
         let (handler, progress) = TestClient::new();
-        let transport = StreamableHttpClientTransport::from_uri(self.url("/mcp"));
+        let transport = StreamableHttpClientTransport::from_uri(self.mcp_url("/mcp"));
         let client = within("initialize", handler.serve(transport))
             .await
             .expect("the client initializes");
@@ -99,26 +76,6 @@ impl TestApp {
     }
 }
 
-/// The settings every test starts from: loopback, random ports, the CLI double.
-pub fn test_settings(workspace: &Path, log: &Path) -> Settings {
-    let mut s = Settings::default();
-    s.store.backend = Some(conductor_gateway::config::StoreBackend::Memory);
-    s.server.host = "127.0.0.1".into();
-    s.server.port = 0;
-    s.server.mcp_port = 0;
-    s.server.shutdown_grace_secs = 2;
-    s.conductor.project_path = Some(workspace.to_path_buf());
-    s.conductor.command = Some(vec![BIN.to_string(), "demo-cli".to_string()]);
-    // The `hang` double ignores SIGTERM: keep the wait for SIGKILL short.
-    s.conductor.kill_grace_ms = 200;
-    s.mcp.progress_interval_ms = 50;
-    s.conductor.env.insert(
-        "CONDUCTOR_DOUBLE_LOG".into(),
-        log.to_string_lossy().into_owned(),
-    );
-    s
-}
-
 /// The double's misbehaviour mode for every run of this app.
 pub fn double_mode(settings: &mut Settings, mode: &str, delay_ms: u64) {
     let env = &mut settings.conductor.env;
@@ -130,30 +87,17 @@ pub async fn spawn_app() -> TestApp {
     spawn_with(|_| {}).await
 }
 
-/// Starts the gateway after `tweak` adjusts the test settings.
+/// Starts the gateway (with MCP) after `tweak` adjusts the test settings.
 pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let workspace = tempfile::tempdir().expect("tempdir");
-    conductor_double::create_workspace(workspace.path()).expect("demo workspace");
-    let log = workspace.path().join("double-argv.log");
-    let mut settings = test_settings(workspace.path(), &log);
-    tweak(&mut settings);
-    let app = Application::build(settings, BuildOptions::default())
+    gateway()
+        .mcp()
+        .settings(|s| {
+            s.server.shutdown_grace_secs = 2;
+            s.mcp.progress_interval_ms = 50;
+            tweak(s);
+        })
+        .start()
         .await
-        .expect("the gateway builds");
-    let mcp_port = app.mcp_port().expect("MCP is enabled");
-    let stop = app.stop_token();
-    tokio::spawn(app.run_until_stopped());
-    TestApp {
-        mcp_port,
-        http: reqwest::Client::builder()
-            .timeout(DEADLINE)
-            .build()
-            .expect("reqwest client"),
-        stop,
-        workspace,
-        log,
-    }
 }
 
 /// The rmcp client's handler: forwards progress notifications to the test.
@@ -303,8 +247,8 @@ pub fn initialize_request(version: &str) -> Value {
 /// A raw Streamable HTTP POST to `/mcp` (Accept and Content-Type as the spec asks).
 pub fn post_mcp(app: &TestApp, session: Option<&str>, body: &Value) -> reqwest::RequestBuilder {
     let mut request = app
-        .http
-        .post(app.url("/mcp"))
+        .client
+        .post(app.mcp_url("/mcp"))
         .header("accept", "application/json, text/event-stream")
         .json(body);
     if let Some(id) = session {

@@ -26,7 +26,7 @@ impl SseClient {
         let http = reqwest::Client::new();
         let response = within(
             "GET /sse",
-            http.get(app.url("/sse"))
+            http.get(app.mcp_url("/sse"))
                 .header("accept", "text/event-stream")
                 .send(),
         )
@@ -58,7 +58,7 @@ impl SseClient {
         SseClient {
             http,
             events,
-            endpoint: app.url(&first.data),
+            endpoint: app.mcp_url(&first.data),
             notifications: Vec::new(),
         }
     }
@@ -246,7 +246,7 @@ async fn legacy_sse_cancel_and_dropped_stream_kill_process_trees() {
     // The session went with its stream (its Drop removed it before cancelling the call).
     let response = within(
         "POST to the closed session",
-        app.http.post(&endpoint).json(&call).send(),
+        app.client.post(&endpoint).json(&call).send(),
     )
     .await
     .unwrap();
@@ -259,8 +259,8 @@ async fn legacy_messages_need_a_known_session_and_json() {
     let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
     let unknown = within(
         "POST",
-        app.http
-            .post(app.url("/messages?sessionId=nope"))
+        app.client
+            .post(app.mcp_url("/messages?sessionId=nope"))
             .json(&ping)
             .send(),
     )
@@ -269,7 +269,7 @@ async fn legacy_messages_need_a_known_session_and_json() {
     assert_eq!(unknown.status(), 404);
     let missing = within(
         "POST",
-        app.http.post(app.url("/messages")).json(&ping).send(),
+        app.client.post(app.mcp_url("/messages")).json(&ping).send(),
     )
     .await
     .unwrap();

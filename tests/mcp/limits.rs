@@ -48,8 +48,8 @@ async fn sessions_per_client_are_capped_on_both_transports() {
     );
     let sse = within(
         "GET /sse",
-        app.http
-            .get(app.url("/sse"))
+        app.client
+            .get(app.mcp_url("/sse"))
             .header("accept", "text/event-stream")
             .send(),
     )
@@ -83,8 +83,8 @@ async fn sessions_in_total_are_capped_and_a_deleted_one_frees_its_place() {
         429
     );
     let delete = app
-        .http
-        .delete(app.url("/mcp"))
+        .client
+        .delete(app.mcp_url("/mcp"))
         .bearer_auth("mcp-ann-key-0123456789")
         .header("mcp-session-id", &session)
         .header("mcp-protocol-version", "2025-11-25")

@@ -27,8 +27,8 @@ async fn foreign_origins_get_403_on_every_http_transport() {
 
     let sse = within(
         "GET /sse",
-        app.http
-            .get(app.url("/sse"))
+        app.client
+            .get(app.mcp_url("/sse"))
             .header("accept", "text/event-stream")
             .header("origin", evil)
             .send(),
@@ -39,8 +39,8 @@ async fn foreign_origins_get_403_on_every_http_transport() {
 
     let messages = within(
         "POST /messages",
-        app.http
-            .post(app.url("/messages?sessionId=x"))
+        app.client
+            .post(app.mcp_url("/messages?sessionId=x"))
             .header("origin", evil)
             .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}))
             .send(),
@@ -56,7 +56,7 @@ async fn no_origin_same_origin_and_listed_origins_are_allowed() {
     let app =
         spawn_with(|s| s.mcp.allowed_origins = vec!["https://console.example.com".into()]).await;
     let init = initialize_request("2025-11-25");
-    let same = app.url("");
+    let same = app.mcp_url("");
     for origin in [
         None,
         Some(same.as_str()),
@@ -77,8 +77,8 @@ async fn a_rebinding_host_gets_403_when_bound_to_loopback() {
     let init = initialize_request("2025-11-25");
     for (host, status) in [
         ("evil.example.com", 403),
-        (&*format!("evil.example.com:{}", app.mcp_port), 403),
-        (&*format!("localhost:{}", app.mcp_port), 200),
+        (&*format!("evil.example.com:{}", app.mcp_port.unwrap()), 403),
+        (&*format!("localhost:{}", app.mcp_port.unwrap()), 200),
         ("mcp.internal", 200),
     ] {
         let response = within(
@@ -91,8 +91,8 @@ async fn a_rebinding_host_gets_403_when_bound_to_loopback() {
     }
     let sse = within(
         "GET /sse",
-        app.http
-            .get(app.url("/sse"))
+        app.client
+            .get(app.mcp_url("/sse"))
             .header("host", "evil.example.com")
             .send(),
     )
@@ -145,14 +145,14 @@ async fn both_http_transports_need_a_key_when_keys_are_configured() {
     .unwrap();
     assert_eq!(good.status(), 200);
 
-    let sse = within("GET /sse", app.http.get(app.url("/sse")).send())
+    let sse = within("GET /sse", app.client.get(app.mcp_url("/sse")).send())
         .await
         .unwrap();
     assert_eq!(sse.status(), 401);
     let sse = within(
         "GET /sse",
-        app.http
-            .get(app.url("/sse"))
+        app.client
+            .get(app.mcp_url("/sse"))
             .header("X-API-Key", "mcp-read-key-0123456789")
             .send(),
     )
@@ -170,7 +170,7 @@ async fn a_key_sees_and_calls_only_the_tools_of_its_scopes() {
     let app = spawn_with(with_keys).await;
     let connect = |key: &'static str| {
         let config =
-            StreamableHttpClientTransportConfig::with_uri(app.url("/mcp")).auth_header(key);
+            StreamableHttpClientTransportConfig::with_uri(app.mcp_url("/mcp")).auth_header(key);
         let transport = StreamableHttpClientTransport::from_config(config);
         let (handler, _progress) = TestClient::new();
         handler.serve(transport)

@@ -115,8 +115,8 @@ async fn deleting_a_session_answers_no_content_and_ends_it() {
     let app = spawn_app().await;
     let (session, _) = raw_session(&app, "2025-11-25").await;
     let request = app
-        .http
-        .delete(app.url("/mcp"))
+        .client
+        .delete(app.mcp_url("/mcp"))
         .header("mcp-session-id", &session)
         .header("mcp-protocol-version", "2025-11-25");
     let response = within("DELETE /mcp", request.send()).await.unwrap();
@@ -137,7 +137,7 @@ async fn deleting_a_session_answers_no_content_and_ends_it() {
 async fn the_stateless_2026_07_28_revision_lists_and_calls_tools() {
     let app = spawn_app().await;
     let (handler, _) = TestClient::new();
-    let transport = StreamableHttpClientTransport::from_uri(app.url("/mcp"));
+    let transport = StreamableHttpClientTransport::from_uri(app.mcp_url("/mcp"));
     let client = within(
         "server/discover",
         handler.serve_with_lifecycle(

@@ -108,24 +108,34 @@ pub fn update_job(conn: &Connection, job: &JobRecord, runner: Option<&str>) -> R
     Ok(())
 }
 
+/// Stores an event; keeps the newest `keep` of the job (its replay window,
+/// as in memory), trimming now and then rather than on every event.
 pub fn append_event(
     conn: &Connection,
     job: &JobId,
     seq: u64,
     terminal: bool,
     data: &str,
+    keep: u64,
 ) -> Result<()> {
     conn.execute(
         "INSERT OR IGNORE INTO events (job, seq, terminal, data) VALUES (?1, ?2, ?3, ?4)",
         params![job.as_str(), seq as i64, terminal, data],
     )?;
+    if seq > keep && (seq.is_multiple_of(64) || terminal) {
+        conn.execute(
+            "DELETE FROM events WHERE job = ?1 AND seq <= ?2",
+            params![job.as_str(), (seq - keep) as i64],
+        )?;
+    }
     Ok(())
 }
 
-pub fn get_job(conn: &Connection, id: &JobId) -> Result<Option<JobRecord>> {
+/// A job, unless it finished before `finished_after` (its retention is over).
+pub fn get_job(conn: &Connection, id: &JobId, finished_after: f64) -> Result<Option<JobRecord>> {
     conn.query_row(
-        "SELECT record FROM jobs WHERE id = ?1",
-        params![id.as_str()],
+        "SELECT record FROM jobs WHERE id = ?1 AND (finished_at IS NULL OR finished_at >= ?2)",
+        params![id.as_str(), finished_after],
         |row| row.get::<_, String>(0),
     )
     .optional()?
@@ -133,20 +143,33 @@ pub fn get_job(conn: &Connection, id: &JobId) -> Result<Option<JobRecord>> {
     .transpose()
 }
 
-/// The newest matching jobs of the page, and how many match in all.
-pub fn list_jobs(conn: &Connection, q: &JobQuery) -> Result<(Vec<JobRecord>, usize)> {
+/// The newest matching jobs of the page, and how many match in all (jobs
+/// that finished before `finished_after` are past their retention).
+pub fn list_jobs(
+    conn: &Connection,
+    q: &JobQuery,
+    finished_after: f64,
+) -> Result<(Vec<JobRecord>, usize)> {
     let state = q.state.map(JobState::as_str);
     let total: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM jobs WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR owner = ?2)",
-        params![state, q.owner],
+        "SELECT COUNT(*) FROM jobs WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR owner = ?2)
+         AND (finished_at IS NULL OR finished_at >= ?3)",
+        params![state, q.owner, finished_after],
         |row| row.get(0),
     )?;
     let mut statement = conn.prepare_cached(
         "SELECT record FROM jobs WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR owner = ?2)
+         AND (finished_at IS NULL OR finished_at >= ?5)
          ORDER BY created_at DESC LIMIT ?3 OFFSET ?4",
     )?;
     let rows = statement.query_map(
-        params![state, q.owner, q.limit as i64, q.offset as i64],
+        params![
+            state,
+            q.owner,
+            q.limit as i64,
+            q.offset as i64,
+            finished_after
+        ],
         |row| row.get::<_, String>(0),
     )?;
     let mut jobs = Vec::new();

@@ -38,6 +38,7 @@ pub struct SqliteStore {
     reader: Arc<Mutex<Connection>>,
     retention: Duration,
     max_retained: usize,
+    max_events: u64,
     conversations: ConversationLimits,
 }
 
@@ -53,6 +54,7 @@ impl SqliteStore {
         Ok(Self {
             retention: limits.retention,
             max_retained: limits.max_retained,
+            max_events: limits.max_events as u64,
             conversations: limits.conversations.clone(),
             live: MemoryStore::new(limits),
             writer,
@@ -76,6 +78,11 @@ impl SqliteStore {
         .map_err(unavailable)
     }
 
+    /// Jobs that finished before this are past their retention.
+    fn finished_after(&self) -> f64 {
+        now() - self.retention.as_secs_f64()
+    }
+
     /// Brings a job from the file back into the live store (its log
     /// continuing after its last stored event), so it can be updated and appended to.
     async fn ensure_live(&self, job_id: &JobId) -> Result<(), StoreError> {
@@ -83,8 +90,9 @@ impl SqliteStore {
             return Ok(());
         }
         let id = job_id.clone();
+        let since = self.finished_after();
         let found = self
-            .read(move |conn| Ok((db::get_job(conn, &id)?, db::last_event(conn, &id)?)))
+            .read(move |conn| Ok((db::get_job(conn, &id, since)?, db::last_event(conn, &id)?)))
             .await?;
         match found {
             (Some(record), last) => {
@@ -138,12 +146,16 @@ impl JobStore for SqliteStore {
             return Ok(Some(record));
         }
         let id = job_id.clone();
-        self.read(move |conn| db::get_job(conn, &id)).await
+        let since = self.finished_after();
+        self.read(move |conn| db::get_job(conn, &id, since)).await
     }
 
     async fn list(&self, query: JobQuery) -> Result<(Vec<JobRecord>, usize), StoreError> {
         let q = query.clone();
-        let (mut page, total) = self.read(move |conn| db::list_jobs(conn, &q)).await?;
+        let since = self.finished_after();
+        let (mut page, total) = self
+            .read(move |conn| db::list_jobs(conn, &q, since))
+            .await?;
         // Live records are fresher (the last event id moves with every event).
         for job in page.iter_mut() {
             if let Some(live) = self.live.get(&job.job_id).await? {
@@ -175,6 +187,7 @@ impl JobStore for SqliteStore {
             seq: stored.seq,
             terminal: stored.terminal,
             data,
+            keep: self.max_events,
         });
         if stored.terminal
             && let Some(record) = self.live.get(job_id).await?
@@ -195,10 +208,11 @@ impl JobStore for SqliteStore {
         // From the file: everything after `after` up to where the live log starts.
         let upto = live_from.map_or(u64::MAX, |first| first - 1);
         let id = job_id.clone();
+        let since = self.finished_after();
         let (exists, stored, last) = self
             .read(move |conn| {
                 Ok((
-                    db::get_job(conn, &id)?.is_some(),
+                    db::get_job(conn, &id, since)?.is_some(),
                     db::events(conn, &id, after, upto)?,
                     db::last_event(conn, &id)?,
                 ))
@@ -207,10 +221,22 @@ impl JobStore for SqliteStore {
         if !exists && live_from.is_none() {
             return Err(StoreError::NotFound(job_id.to_string()));
         }
-        let mut replay: Vec<Delivery> = stored
-            .iter()
-            .map(|(seq, terminal, data)| Self::stored(*seq, *terminal, data))
-            .collect();
+        let mut replay: Vec<Delivery> = Vec::with_capacity(stored.len() + 1);
+        // Events before the stored window are gone, as in memory: say so.
+        let next = stored.first().map(|(seq, _, _)| *seq).or(live_from);
+        if let Some(first) = next
+            && first > after.saturating_add(1)
+        {
+            replay.push(Delivery::Gap {
+                first: after + 1,
+                last: first - 1,
+            });
+        }
+        replay.extend(
+            stored
+                .iter()
+                .map(|(seq, terminal, data)| Self::stored(*seq, *terminal, data)),
+        );
         if let Some(first) = live_from {
             let rest = self.live.subscribe(job_id, first - 1).await?;
             return Ok(futures::stream::iter(replay).chain(rest).boxed());

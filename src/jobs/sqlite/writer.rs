@@ -32,6 +32,8 @@ pub enum Op {
         seq: u64,
         terminal: bool,
         data: String,
+        /// Events of the job kept (`jobs.event_log_max_events`).
+        keep: u64,
     },
     /// Runs inside the batch's transaction; its answer goes out after the commit.
     Call(Question),
@@ -140,7 +142,8 @@ fn write(
                 seq,
                 terminal,
                 data,
-            } => db::append_event(&tx, &job, seq, terminal, &data),
+                keep,
+            } => db::append_event(&tx, &job, seq, terminal, &data, keep),
             Op::Call(f) => {
                 replies.push(f(&tx));
                 Ok(())
