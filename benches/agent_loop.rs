@@ -222,6 +222,7 @@ async fn bench(warmup: usize, runs_wanted: usize) {
         for _ in 0..ROUNDS {
             let result = conductor
                 .call(
+                    conductor_gateway::auth::Scopes::ALL,
                     "set_environment",
                     json!({"environment": "bench"}),
                     &conductor_gateway::conductor::toolbox::EnvKey::principal("anonymous"),

@@ -535,8 +535,83 @@ async fn mcp(runs: usize) {
         ms(median(raw.clone())),
         ms(p90(raw))
     );
+    // tools/call over raw HTTP, with and without a progress token, against
+    // spawning the double directly (alternating, so drift hits all three).
+    let (mut without, mut with, mut direct) = (Vec::new(), Vec::new(), Vec::new());
+    for n in 0..runs {
+        direct.push(spawn_direct(workspace.path()).await);
+        for token in [false, true] {
+            let mut params = json!({"name": "list_available_agents", "arguments": {}});
+            if token {
+                params["_meta"] = json!({"progressToken": format!("bench-{n}")});
+            }
+            let request =
+                json!({"jsonrpc": "2.0", "id": 10 + n, "method": "tools/call", "params": params});
+            let t = Instant::now();
+            let body = post(request, Some(session.clone()), "2025-11-25")
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let took = t.elapsed();
+            assert!(body.contains("\"result\""), "{body}");
+            if token {
+                with.push(took)
+            } else {
+                without.push(took)
+            }
+        }
+    }
+    let d = median(direct);
+    let (a, b) = (median(without), median(with));
+    println!(
+        "MCP tools/call over raw HTTP in a session: without a progress token {} (added {}) | with one {} (added {}) | direct spawn {}",
+        ms(a),
+        ms(a.saturating_sub(d)),
+        ms(b),
+        ms(b.saturating_sub(d)),
+        ms(d)
+    );
     let _ = client.cancel().await;
+    python_sdk(&url, d).await;
     stop.cancel();
+}
+
+/// The same calls through the official MCP Python SDK (benches/mcp_sdk.py), when
+/// benches/mcp-sdk.sh set `MCP_SDK_PYTHON` to its venv's interpreter.
+async fn python_sdk(mcp_url: &str, direct: Duration) {
+    let Ok(python) = std::env::var("MCP_SDK_PYTHON") else {
+        println!(
+            "MCP through the Python SDK: skipped (run benches/mcp-sdk.sh, which creates the venv)"
+        );
+        return;
+    };
+    let sse_url = mcp_url.replace("/mcp", "/sse");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/mcp_sdk.py");
+    let out = tokio::process::Command::new(python)
+        .args([script, mcp_url, &sse_url, EXE, "100"])
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .await
+        .expect("running the Python SDK bench");
+    assert!(out.status.success(), "the Python SDK bench failed");
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: Value = serde_json::from_str(line).expect("one JSON object per transport");
+        let (a, b) = (
+            v["without_token_ms"].as_f64().unwrap(),
+            v["with_token_ms"].as_f64().unwrap(),
+        );
+        let ping = v["ping_ms"].as_f64().unwrap();
+        let d = direct.as_secs_f64() * 1000.0;
+        println!(
+            "MCP tools/call through the Python SDK over {}: without a progress token {a:.2} ms (added {:.2} ms) | with one {b:.2} ms (added {:.2} ms) | direct spawn {d:.2} ms | SDK ping {ping:.2} ms",
+            v["transport"].as_str().unwrap(),
+            a - d,
+            b - d,
+        );
+    }
 }
 
 async fn mcp_parallel() {

@@ -16,4 +16,4 @@ pub mod toolbox;
 
 pub use output::{OutputLine, OutputSink, StreamKind};
 pub use runner::{Busy, Runner};
-pub use toolbox::{Conductor, ToolError, ToolResult};
+pub use toolbox::{Conductor, Granted, ToolError, ToolResult};

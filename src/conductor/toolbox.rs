@@ -1,5 +1,11 @@
-//! Running catalogue tools: validation, the CLI run or local action, and the
-//! result in both the old service's text shape and a structured shape.
+//! Running catalogue tools: the caller's scope, validation, the CLI run or
+//! local action, and the result in both the old service's text shape and a
+//! structured shape.
+//!
+//! Every path to a run (REST tool calls, MCP, jobs and the LLM agent) goes
+//! through `Conductor::prepare`, which checks the caller's scopes before it
+//! reads the arguments; only the `Granted` it returns can be executed, so a
+//! call that skipped the check does not compile.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,6 +20,7 @@ use super::local;
 use super::outcome::answer;
 use super::output::OutputSink;
 use super::runner::{Busy, RunRequest, Runner, RunnerConfig};
+use crate::auth::Scopes;
 use crate::config::Settings;
 use crate::tools::outputs::{Envelope, EnvironmentSet, SessionReady, SessionStart};
 use crate::tools::{
@@ -25,10 +32,28 @@ use crate::tools::{
 pub enum ToolError {
     #[error("unknown tool '{0}'")]
     UnknownTool(String),
+    /// The caller's key lacks the tool's scope (the message says which).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("invalid arguments: {0}")]
     InvalidArguments(#[from] ArgError),
     #[error(transparent)]
     Busy(#[from] Busy),
+}
+
+/// A call its caller may make, with valid arguments. Only
+/// `Conductor::prepare` builds one (after the scope check), and only a
+/// `Granted` call is executed.
+#[derive(Debug)]
+pub struct Granted {
+    tool: &'static ToolDef,
+    action: Action,
+}
+
+impl Granted {
+    pub fn tool(&self) -> &'static ToolDef {
+        self.tool
+    }
 }
 
 /// A tool's result.
@@ -167,40 +192,50 @@ impl Conductor {
         lock(&self.environments).by_key.remove(key);
     }
 
-    /// Validates a call without running it.
+    /// Checks that `scopes` allow tool `name`, then validates its arguments:
+    /// the only way to a `Granted` call.
     pub fn prepare(
         &self,
+        scopes: Scopes,
         name: &str,
         args: Value,
         env: &EnvKey,
-    ) -> Result<(&'static ToolDef, Action), ToolError> {
+    ) -> Result<Granted, ToolError> {
         let tool = tools::find(name).ok_or_else(|| ToolError::UnknownTool(name.to_string()))?;
+        if !scopes.allows(tool.scope) {
+            return Err(ToolError::Forbidden(format!(
+                "{name}: needs the '{}' scope, which this API key lacks",
+                tool.scope.as_str()
+            )));
+        }
         let ctx = self.environment(env);
-        Ok((tool, tool.prepare(args, &self.limits, &ctx)?))
+        let action = tool.prepare(args, &self.limits, &ctx)?;
+        Ok(Granted { tool, action })
     }
 
-    /// Validates and runs a call. Output lines go to `output` as they arrive.
+    /// Checks, validates and runs a call. Output lines go to `output` as they arrive.
     pub async fn call(
         &self,
+        scopes: Scopes,
         name: &str,
         args: Value,
         env: &EnvKey,
         output: Option<OutputSink>,
         cancel: CancellationToken,
     ) -> Result<ToolResult, ToolError> {
-        let (tool, action) = self.prepare(name, args, env)?;
-        Ok(self.execute(tool, action, env, output, cancel).await?)
+        let granted = self.prepare(scopes, name, args, env)?;
+        Ok(self.execute(granted, env, output, cancel).await?)
     }
 
-    /// Runs a prepared call.
+    /// Runs a granted call.
     pub async fn execute(
         &self,
-        tool: &'static ToolDef,
-        action: Action,
+        granted: Granted,
         env: &EnvKey,
         output: Option<OutputSink>,
         cancel: CancellationToken,
     ) -> Result<ToolResult, Busy> {
+        let Granted { tool, action } = granted;
         let local = match action {
             Action::Cli { args, deadline } => {
                 let run = self
@@ -361,5 +396,43 @@ fn from_run(tool: &'static ToolDef, run: RunResult) -> ToolResult {
         error: run.error.clone(),
         outcome: Some(run.outcome),
         structured: serde_json::to_value(&run).unwrap_or(Value::Null),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Scope;
+
+    fn conductor() -> Conductor {
+        Conductor::new(&Settings::default(), "test", CancellationToken::new())
+    }
+
+    #[test]
+    fn the_scope_is_checked_before_the_arguments_are_read() {
+        let c = conductor();
+        let env = EnvKey::principal("reader");
+        let read = Scopes::from_names(["read"]);
+        // Bad arguments of a tool the key may not call: refused for the scope,
+        // so a reader learns nothing of an admin tool's validation.
+        let err = c
+            .prepare(read, "restore_agents", json!({"nonsense": 1}), &env)
+            .unwrap_err();
+        assert!(
+            matches!(&err, ToolError::Forbidden(why) if why.contains("'admin'")),
+            "{err:?}"
+        );
+        let err = c
+            .prepare(read, "get_agent_info", json!({"nonsense": 1}), &env)
+            .unwrap_err();
+        assert!(matches!(err, ToolError::InvalidArguments(_)), "{err:?}");
+        let granted = c
+            .prepare(read, "list_available_agents", json!({}), &env)
+            .unwrap();
+        assert_eq!(granted.tool().scope, Scope::Read);
+        assert!(matches!(
+            c.prepare(Scopes::ALL, "no_such_tool", json!({}), &env),
+            Err(ToolError::UnknownTool(_))
+        ));
     }
 }

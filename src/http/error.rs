@@ -233,6 +233,7 @@ impl From<ToolError> for ApiError {
     fn from(e: ToolError) -> Self {
         match e {
             ToolError::UnknownTool(name) => ApiError::NotFound(format!("unknown tool '{name}'")),
+            ToolError::Forbidden(why) => ApiError::Forbidden(why),
             ToolError::InvalidArguments(arg) => arg.into(),
             ToolError::Busy(busy) => busy.into(),
         }

@@ -107,12 +107,11 @@ pub async fn call(
     JsonBody(args): JsonBody,
 ) -> Result<Json<ToolCallResult>, ApiError> {
     let env = EnvKey::principal(&principal.name);
-    let (tool, action) = state.conductor.prepare(tool.name, args, &env)?;
-    let cancel = state.cancel_all.child_token();
-    let result = state
+    let granted = state
         .conductor
-        .execute(tool, action, &env, None, cancel)
-        .await?;
+        .prepare(principal.scopes, tool.name, args, &env)?;
+    let cancel = state.cancel_all.child_token();
+    let result = state.conductor.execute(granted, &env, None, cancel).await?;
     Ok(Json(ToolCallResult {
         tool: result.tool,
         status: if result.is_error {

@@ -16,8 +16,8 @@ use super::model::{JobId, JobState};
 use super::store::{JobStore, JobUpdate};
 use crate::auth::Scopes;
 use crate::conductor::toolbox::EnvKey;
-use crate::conductor::{Conductor, ToolResult};
-use crate::tools::{self, Outcome, ToolDef};
+use crate::conductor::{Conductor, ToolError, ToolResult};
+use crate::tools::{Outcome, ToolDef};
 
 /// Why a job did not succeed.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,16 +86,19 @@ impl JobContext {
             input: arguments.clone(),
         })
         .await;
-        if let Some(tool) = tools::find(name)
-            && !self.scopes.allows(tool.scope)
-        {
-            let message = format!(
-                "{name}: needs the '{}' scope, which this API key lacks",
-                tool.scope.as_str()
-            );
-            self.tool_failed(name, &message).await;
-            return Err(message);
-        }
+        let env = EnvKey::principal(&self.owner);
+        // Checked before anything runs: the key's scopes, then the arguments.
+        let granted = match self.conductor.prepare(self.scopes, name, arguments, &env) {
+            Ok(granted) => granted,
+            Err(e) => {
+                let message = e.to_string();
+                self.tool_failed(name, &message).await;
+                return Err(match e {
+                    ToolError::Forbidden(_) => message,
+                    _ => format!("{name}: {message}"),
+                });
+            }
+        };
         let (tx, mut rx) = mpsc::unbounded_channel::<crate::conductor::OutputLine>();
         let forward = {
             let ctx = self.clone();
@@ -111,10 +114,9 @@ impl JobContext {
                 }
             }
         };
-        let env = EnvKey::principal(&self.owner);
         let call = self
             .conductor
-            .call(name, arguments, &env, Some(tx), self.cancel.child_token());
+            .execute(granted, &env, Some(tx), self.cancel.child_token());
         // The call drops its sender when the run ends, which ends the forwarder,
         // so every output line is stored before `on_tool_end`.
         let (result, ()) = tokio::join!(call, forward);

@@ -227,23 +227,22 @@ impl ServerHandler for ConductorMcp {
                 None,
             ));
         };
-        // The scope is the resolved tool's, checked before its arguments are read.
-        if !principal.scopes.allows(tool.scope) {
-            crate::metrics::mcp_call(tool.name, "forbidden");
-            let why = format!(
-                "{}: needs the '{}' scope, which this API key lacks",
-                tool.name,
-                tool.scope.as_str()
-            );
-            return Ok(tools::forbidden(tool, &why).into());
-        }
         let args = request
             .arguments
             .map(serde_json::Value::Object)
             .unwrap_or(serde_json::Value::Null);
         let env = self.env_key(&principal);
-        let action = match self.ctx.conductor.prepare(tool.name, args, &env) {
-            Ok((_, action)) => action,
+        // The scope is the resolved tool's, checked before its arguments are read.
+        let granted = match self
+            .ctx
+            .conductor
+            .prepare(principal.scopes, tool.name, args, &env)
+        {
+            Ok(granted) => granted,
+            Err(ToolError::Forbidden(why)) => {
+                crate::metrics::mcp_call(tool.name, "forbidden");
+                return Ok(tools::forbidden(tool, &why).into());
+            }
             // Bad arguments are a tool error the model can read and correct.
             Err(ToolError::InvalidArguments(why)) => {
                 return Ok(tools::invalid_arguments(tool, &why).into());
@@ -269,7 +268,7 @@ impl ServerHandler for ConductorMcp {
         tracing::info!(tool = tool.name, "mcp tool call");
         let conductor = &self.ctx.conductor;
         let result = call::drive(
-            |sink, cancel| conductor.execute(tool, action, &env, sink, cancel),
+            |sink, cancel| conductor.execute(granted, &env, sink, cancel),
             &signals,
             progress.map(|p| move |lines| super::progress::forward(lines, p)),
         )

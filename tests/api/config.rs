@@ -169,6 +169,15 @@ fn the_documented_example_loads() {
     let (ok, out, err) = check(dir.path(), &[], &["--config", example]);
     assert!(ok, "{err}");
     assert_eq!(value(&out, "server", "port"), 5006);
+    // It says what the defaults are: loading it changes nothing.
+    let (ok, defaults, err) = check(dir.path(), &[], &[]);
+    assert!(ok, "{err}");
+    let doc = |text: &str| serde_yaml::from_str::<serde_yaml::Value>(text).expect("yaml output");
+    assert_eq!(
+        doc(&out),
+        doc(&defaults),
+        "config.yaml.example differs from the defaults"
+    );
 }
 
 #[test]
