@@ -42,7 +42,8 @@ RUN apt-get update \
 RUN groupadd --system --gid 10001 gateway \
  && useradd --system --uid 10001 --gid gateway --home-dir /home/gateway \
       --create-home --shell /usr/sbin/nologin gateway \
- && mkdir -p /app
+ && mkdir -p /app /data \
+ && chown gateway:gateway /data
 COPY --from=builder /out/conductor-gateway /usr/local/bin/conductor-gateway
 # The gateway reads ./config.yaml when present (docker-compose.yml mounts one
 # here); a missing default file is fine. Inside a container the gateway must
@@ -50,10 +51,14 @@ COPY --from=builder /out/conductor-gateway /usr/local/bin/conductor-gateway
 # it on the host's loopback or behind a proxy (docs/deployment.md). A gateway
 # bound to all interfaces refuses to start without API keys (GATEWAY_API_KEYS
 # or auth.api_keys), unless auth.allow_open says otherwise.
+# Jobs, their events and idempotency keys live in SQLite under /data: mount
+# a volume there so they survive the container.
 WORKDIR /app
 ENV HOST=0.0.0.0 \
     PORT=5006 \
-    MCP_PORT=8006
+    MCP_PORT=8006 \
+    GATEWAY_STORE__PATH=/data/gateway.db
+VOLUME ["/data"]
 USER gateway:gateway
 EXPOSE 5006 8006
 # No curl or wget in a slim image: bash's /dev/tcp sends the request. /health
