@@ -9,7 +9,9 @@
 //! - `client`: the terminal client (`run`, `tail`, `jobs`, `tools`, `call`) of a running gateway.
 //! - `config`: typed settings, layered from defaults, `config.yaml` and the environment.
 //! - `telemetry`: logging setup.
-//! - `startup`: `Application` — bind, build state, run until stopped, graceful shutdown.
+//! - `startup`: `Application` — bind, build state, run until stopped; the CLI runner both
+//!   `serve` and `mcp --stdio` use.
+//! - `shutdown`: the stop signals, the tokens every task watches, and the drain.
 //! - `state`: `AppState`, the handles every surface shares.
 //! - `tools`: the 13 tools, each declared once as a type (parameters, argv, output, scope, alias).
 //! - `conductor`: the sandboxed CLI runner and the execution of tool calls.
@@ -34,6 +36,7 @@ pub mod jobs;
 pub mod limits;
 pub mod mcp;
 pub mod metrics;
+pub mod shutdown;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -83,7 +83,7 @@ fn serve_http(args: ServeArgs) -> anyhow::Result<()> {
         let app = Application::build(settings, BuildOptions { demo_workspace }).await?;
         let stop = app.stop_token();
         tokio::spawn(async move {
-            wait_for_signal().await;
+            conductor_gateway::shutdown::signal().await;
             tracing::info!("signal received");
             stop.cancel();
         });
@@ -99,19 +99,4 @@ fn demo_workspace() -> anyhow::Result<tempfile::TempDir> {
         .context("creating the demo workspace")?;
     conductor_double::create_workspace(dir.path()).context("writing the demo workspace")?;
     Ok(dir)
-}
-
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
 }

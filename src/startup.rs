@@ -6,7 +6,6 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::auth::Authenticator;
 use crate::conductor::Conductor;
@@ -16,6 +15,7 @@ use crate::jobs::memory::{ConversationLimits, MemoryLimits, MemoryStore};
 use crate::jobs::sqlite::SqliteStore;
 use crate::jobs::{JobManager, JobStore};
 use crate::limits::Limiter;
+use crate::shutdown::Shutdown;
 use crate::state::{AppState, Mode, Shared};
 
 /// How to build the application beyond its settings.
@@ -84,18 +84,16 @@ impl Application {
             None
         };
 
-        let cancel_all = CancellationToken::new();
-        let instance = uuid::Uuid::new_v4().simple().to_string();
-        crate::conductor::reaper::become_subreaper();
-        let conductor = Arc::new(Conductor::new(&settings, &instance, cancel_all.clone()));
-        if let Err(why) = conductor.runner().check() {
-            tracing::warn!(reason = %why, "conductor CLI unusable: /health reports degraded and tool calls fail");
-        }
-        let stopping = CancellationToken::new();
-        let tracker = TaskTracker::new();
+        let shutdown = Shutdown::new();
+        let (instance, conductor) = build_conductor(&settings, &shutdown.cancel_all);
         let store = open_store(&settings, demo_workspace.is_some())?;
         let limiter = Arc::new(Limiter::new(&settings.limits));
-        spawn_sweeper(store.clone(), limiter.clone(), &settings, stopping.clone());
+        spawn_sweeper(
+            store.clone(),
+            limiter.clone(),
+            &settings,
+            shutdown.stopping.clone(),
+        );
         let agent = crate::agent::build(&settings)?;
         let jobs = Arc::new(JobManager::new(
             &instance,
@@ -103,9 +101,9 @@ impl Application {
             store,
             conductor.clone(),
             agent,
-            tracker.clone(),
-            stopping.clone(),
-            cancel_all.clone(),
+            shutdown.tracker.clone(),
+            shutdown.stopping.clone(),
+            shutdown.cancel_all.clone(),
         ));
         let (interrupted, queued) = jobs
             .recover()
@@ -143,9 +141,7 @@ impl Application {
                 Some(l) => Some(l.local_addr()?.port()),
                 None => None,
             },
-            stopping,
-            cancel_all,
-            tracker,
+            shutdown,
             health_body: Default::default(),
         });
         Ok(Self {
@@ -170,7 +166,7 @@ impl Application {
 
     /// Cancelling this token starts a graceful shutdown.
     pub fn stop_token(&self) -> CancellationToken {
-        self.state.stopping.clone()
+        self.state.shutdown.stopping.clone()
     }
 
     /// Serves until the stop token fires, then drains: no new connections,
@@ -178,7 +174,8 @@ impl Application {
     /// (CLI process groups included) is cancelled.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let state = self.state.clone();
-        let stopping = state.stopping.clone();
+        let shutdown = state.shutdown.clone();
+        let stopping = shutdown.stopping.clone();
         tracing::info!(
             http = %self.http.local_addr()?,
             mcp = ?self.mcp.as_ref().and_then(|l| l.local_addr().ok()),
@@ -216,21 +213,14 @@ impl Application {
                 http_done = true;
                 if !stopping.is_cancelled() {
                     // The HTTP server ended by itself: that is an error, not a shutdown.
-                    stopping.cancel();
-                    state.cancel_all.cancel();
+                    shutdown.abort();
                     result?;
                     anyhow::bail!("the HTTP server stopped unexpectedly");
                 }
             }
         }
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
-        tracing::info!(
-            grace_secs = grace.as_secs(),
-            "shutting down: finishing running work"
-        );
-        state.tracker.close();
-        let drained = async {
-            state.tracker.wait().await;
+        let listeners = async {
             if !http_done {
                 let _ = (&mut http).await;
             }
@@ -238,20 +228,26 @@ impl Application {
                 let _ = mcp.await;
             }
         };
-        if tokio::time::timeout(grace, drained).await.is_err() {
-            tracing::warn!("grace period over: cancelling remaining work");
-        }
-        state.cancel_all.cancel();
-        let _ = tokio::time::timeout(Duration::from_secs(5), async {
-            state.tracker.wait().await;
-            if !http.is_finished() {
-                let _ = http.await;
-            }
-        })
-        .await;
+        shutdown.drain(grace, listeners).await;
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// The CLI runner, with a fresh instance name for its runs' marks (so a
+/// later start can kill what this one leaves); this process becomes the
+/// reaper of the runs' orphans. Shared by `serve` and `mcp --stdio`.
+pub fn build_conductor(
+    settings: &Settings,
+    cancel_all: &CancellationToken,
+) -> (String, Arc<Conductor>) {
+    let instance = uuid::Uuid::new_v4().simple().to_string();
+    crate::conductor::reaper::become_subreaper();
+    let conductor = Arc::new(Conductor::new(settings, &instance, cancel_all.clone()));
+    if let Err(why) = conductor.runner().check() {
+        tracing::warn!(reason = %why, "conductor CLI unusable: tool calls fail (and /health says degraded)");
+    }
+    (instance, conductor)
 }
 
 /// The configured job store.

@@ -2,14 +2,12 @@
 
 use std::sync::Arc;
 
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
-
 use crate::auth::Authenticator;
 use crate::conductor::Conductor;
 use crate::config::Settings;
 use crate::jobs::JobManager;
 use crate::limits::Limiter;
+use crate::shutdown::Shutdown;
 
 /// What backs the gateway, as `/health` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,12 +56,8 @@ pub struct Shared {
     /// Bound ports (after port 0 was resolved).
     pub http_port: u16,
     pub mcp_port: Option<u16>,
-    /// Fires when shutdown starts (stop accepting work).
-    pub stopping: CancellationToken,
-    /// Fires when the grace period is over (cancel what is left).
-    pub cancel_all: CancellationToken,
-    /// Background work that shutdown waits for.
-    pub tracker: TaskTracker,
+    /// Its stop: the tokens every task watches and the work a stop waits for.
+    pub shutdown: Shutdown,
     /// The last `/health` body and when it was made: probes ask often, the
     /// answer changes rarely.
     pub health_body: std::sync::Mutex<Option<(std::time::Instant, bytes::Bytes)>>,

@@ -110,7 +110,7 @@ pub async fn call(
     let granted = state
         .conductor
         .prepare(principal.scopes, tool.name, args, &env)?;
-    let cancel = state.cancel_all.child_token();
+    let cancel = state.shutdown.cancel_all.child_token();
     let result = state.conductor.execute(granted, &env, None, cancel).await?;
     Ok(Json(ToolCallResult {
         tool: result.tool,

@@ -64,7 +64,7 @@ impl McpContext {
         Self {
             settings: state.settings.clone(),
             conductor: state.conductor.clone(),
-            cancel_all: state.cancel_all.clone(),
+            cancel_all: state.shutdown.cancel_all.clone(),
         }
     }
 

@@ -18,7 +18,6 @@ use tokio::io::{AsyncRead, ReadBuf};
 use tokio_util::sync::CancellationToken;
 
 use super::handler::{ConductorMcp, McpContext};
-use crate::conductor::Conductor;
 
 /// Loads the configuration, builds the conductor and serves one stdio session
 /// (against the demo engine in `demo`, a workspace the binary wrote, if given).
@@ -34,12 +33,7 @@ pub fn run(config: Option<&Path>, demo: Option<tempfile::TempDir>) -> anyhow::Re
             crate::startup::prepare_demo(&mut settings, dir)?;
         }
         let cancel_all = CancellationToken::new();
-        let instance = uuid::Uuid::new_v4().simple().to_string();
-        crate::conductor::reaper::become_subreaper();
-        let conductor = Arc::new(Conductor::new(&settings, &instance, cancel_all.clone()));
-        if let Err(why) = conductor.runner().check() {
-            tracing::warn!(reason = %why, "conductor CLI unusable: tool calls will fail");
-        }
+        let (_, conductor) = crate::startup::build_conductor(&settings, &cancel_all);
         let ctx = McpContext {
             settings: Arc::new(settings),
             conductor,
@@ -70,7 +64,7 @@ async fn serve(ctx: McpContext) -> anyhow::Result<()> {
         result = service.waiting() => {
             result.context("MCP over stdio")?;
         }
-        _ = signal() => {
+        _ = crate::shutdown::signal() => {
             // Runs still in flight when the runtime shuts down are dropped,
             // and the runner's drop guard SIGKILLs their process groups.
             tracing::info!("signal received: stopping");
@@ -78,21 +72,6 @@ async fn serve(ctx: McpContext) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-async fn signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
 }
 
 /// stdin that fires a token at end of file, so the session's calls stop as
