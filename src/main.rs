@@ -30,7 +30,7 @@ fn main() -> ExitCode {
             }
             let config = mcp.serve.config.as_deref();
             (mcp.serve.demo.then(demo_workspace).transpose())
-                .and_then(|demo| conductor_gateway::mcp::run_stdio_main(config, demo))
+                .and_then(|demo| conductor_gateway::startup::run_stdio(config, demo))
         }
         Some(Command::Client(command)) => return conductor_gateway::client::main(command),
         None => serve_http(cli.serve),

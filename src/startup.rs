@@ -117,7 +117,7 @@ impl Application {
             );
         }
         let auth = Arc::new(Authenticator::new(&settings.auth));
-        if auth.is_open() && !crate::http::origin::is_loopback(&settings.server.host) {
+        if auth.is_open() && !crate::config::is_loopback(&settings.server.host) {
             // Only reachable with `auth.allow_open: true`; say what it means.
             tracing::warn!(
                 host = %settings.server.host,
@@ -248,6 +248,37 @@ pub fn build_conductor(
         tracing::warn!(reason = %why, "conductor CLI unusable: tool calls fail (and /health says degraded)");
     }
     (instance, conductor)
+}
+
+/// `conductor-gateway mcp --stdio [--config P] [--demo]`: loads the
+/// configuration, builds the CLI runner and serves one stdio session (against
+/// the demo engine in `demo`, a workspace the binary wrote, if given).
+pub fn run_stdio(
+    config: Option<&std::path::Path>,
+    demo: Option<tempfile::TempDir>,
+) -> anyhow::Result<()> {
+    let (mut settings, source) = crate::config::load(config)?;
+    let _logs = crate::telemetry::init(settings.server.log_format, crate::config::no_color());
+    tracing::info!(config = %source.path.display(), found = source.file_found, "configuration loaded");
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let result = runtime.block_on(async move {
+        // Kept until the session is over: dropping it deletes the workspace.
+        let workspace = demo;
+        if let Some(dir) = &workspace {
+            prepare_demo(&mut settings, dir)?;
+        }
+        let cancel_all = CancellationToken::new();
+        let (_, conductor) = build_conductor(&settings, &cancel_all);
+        let ctx = crate::mcp::McpContext {
+            settings: Arc::new(settings),
+            conductor,
+            cancel_all,
+        };
+        crate::mcp::serve_stdio(ctx).await
+    });
+    // A blocking stdin read may still be parked in tokio's thread pool.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
 }
 
 /// The configured job store.

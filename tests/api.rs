@@ -32,6 +32,8 @@ mod process;
 mod restart;
 #[path = "api/runner.rs"]
 mod runner;
+#[path = "api/schema_check.rs"]
+mod schema_check;
 #[path = "api/security.rs"]
 mod security;
 #[path = "api/shutdown.rs"]

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::llm::LlmError;
+use super::error::LlmError;
 
 /// One `data:` payload of the stream.
 #[derive(Debug, Default, Deserialize)]

@@ -1,7 +1,8 @@
 //! The LLM agent: natural language to tool calls through an OpenAI-compatible
 //! Chat Completions API, every step streamed as job events.
 //!
-//! - `llm`: the HTTP client (streaming, retries) and `LlmError`.
+//! - `llm`: the HTTP client (streaming, retries).
+//! - `error`: `LlmError`, why a model request failed.
 //! - `retry`: backoff with jitter, `Retry-After`, count and time bounds.
 //! - `chunks`: streamed chunks and their reassembly into a model turn.
 //! - `tools`: the catalogue as function definitions, checked at start-up.
@@ -12,6 +13,7 @@
 
 mod calls;
 mod chunks;
+mod error;
 mod llm;
 mod memory;
 mod prompt;
@@ -23,7 +25,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-pub use llm::LlmError;
+pub use error::LlmError;
 pub use run::{LlmAgent, RunError};
 pub use tools::{SchemaError, function_definitions};
 

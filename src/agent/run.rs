@@ -7,7 +7,8 @@ use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
 use super::chunks::{Assembler, Turn};
-use super::llm::{LlmClient, LlmError};
+use super::error::LlmError;
+use super::llm::LlmClient;
 use super::{calls, memory};
 use std::time::Duration;
 

@@ -95,7 +95,7 @@ pub struct Principal {
 }
 
 /// The one owner of everything in a gateway without keys.
-pub const ANONYMOUS: &str = "anonymous";
+pub use crate::config::ANONYMOUS;
 
 impl Principal {
     pub fn anonymous() -> Self {
@@ -157,16 +157,6 @@ fn digest(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
 }
 
-/// The name of a key configured without one: `key-` and 8 bytes of its digest.
-pub fn key_name_of(key: &str) -> String {
-    key_name(&digest(key))
-}
-
-fn key_name(digest: &[u8; 32]) -> String {
-    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    format!("key-{hex}")
-}
-
 impl Authenticator {
     pub fn new(settings: &AuthSettings) -> Self {
         let keys = settings
@@ -174,7 +164,7 @@ impl Authenticator {
             .iter()
             .map(|k| {
                 let digest = digest(k.key.expose());
-                let name = k.name.clone().unwrap_or_else(|| key_name(&digest));
+                let name = k.principal_name();
                 Key {
                     digest,
                     principal: Principal {

@@ -11,7 +11,7 @@ mod settings;
 pub use load::{ConfigError, ConfigSource, child_env, load, no_color};
 pub use secret::Secret;
 pub use settings::{
-    AgentSettings, ApiKeySetting, AuthSettings, ConductorSettings, DestructivePolicy, JobSettings,
-    LimitSettings, LlmSettings, LogFormat, McpSettings, ServerSettings, Settings, StoreBackend,
-    StoreSettings,
+    ANONYMOUS, AgentSettings, ApiKeySetting, AuthSettings, ConductorSettings, DestructivePolicy,
+    JobSettings, LimitSettings, LlmSettings, LogFormat, McpSettings, ServerSettings, Settings,
+    StoreBackend, StoreSettings, is_loopback,
 };

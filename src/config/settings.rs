@@ -458,6 +458,32 @@ pub struct ApiKeySetting {
     pub scopes: Vec<String>,
 }
 
+/// The principal of a gateway without keys; no key may take its name.
+pub const ANONYMOUS: &str = "anonymous";
+
+impl ApiKeySetting {
+    /// The name jobs and logs know this key by: its configured name, or
+    /// `key-` and 8 bytes of the key's SHA-256 digest.
+    pub fn principal_name(&self) -> String {
+        use sha2::{Digest, Sha256};
+        if let Some(name) = &self.name {
+            return name.clone();
+        }
+        let digest = Sha256::digest(self.key.expose().as_bytes());
+        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        format!("key-{hex}")
+    }
+}
+
+/// Whether `host` (an address or `localhost`) is a loopback one.
+pub fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 fn all_scopes() -> Vec<String> {
     vec!["read".into(), "run".into(), "admin".into()]
 }
@@ -512,7 +538,7 @@ impl Settings {
         {
             return bad("server.host", "must be an IP address or localhost");
         }
-        let loopback = crate::http::origin::is_loopback(&self.server.host);
+        let loopback = is_loopback(&self.server.host);
         if !loopback && self.auth.api_keys.is_empty() && !self.auth.allow_open {
             return Err((
                 "server.host".into(),
@@ -566,11 +592,8 @@ impl Settings {
         let mut names = std::collections::HashSet::new();
         let mut keys = std::collections::HashSet::new();
         for key in &self.auth.api_keys {
-            let name = key
-                .name
-                .clone()
-                .unwrap_or_else(|| crate::auth::key_name_of(key.key.expose()));
-            if name == crate::auth::ANONYMOUS {
+            let name = key.principal_name();
+            if name == ANONYMOUS {
                 return bad(
                     "auth.api_keys.name",
                     "`anonymous` is reserved for a gateway without keys",

@@ -13,7 +13,7 @@ use serde_json::json;
 use super::body::JsonBody;
 use super::error::ApiError;
 use super::jobs::{idempotency_header, mark_replayed, payload_errors, submit};
-use super::openapi::{Operation, component};
+use super::operation::{Operation, component};
 use crate::auth::Principal;
 use crate::jobs::payload::Precedence;
 use crate::jobs::{JobId, JobState};

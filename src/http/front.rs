@@ -24,7 +24,7 @@ use super::client::{ClientAddr, TrustedProxies};
 use super::error;
 use super::observe::{Observer, RequestIds};
 use super::origin;
-use super::routes::RouteId;
+use super::route::RouteId;
 
 /// The per-listener parts of the front middleware.
 pub struct Front {

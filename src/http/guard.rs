@@ -21,15 +21,12 @@ use axum::response::{IntoResponse, Response};
 
 use super::client::ClientAddr;
 use super::error::ApiError;
-use super::routes::{Access, ROUTES, RouteId};
+use super::route::{Access, ResolvedTool, RouteId};
+use super::routes::ROUTES;
 use crate::auth::{Principal, Scope};
 use crate::limits::ClientKey;
 use crate::state::AppState;
 use crate::tools::{self, ToolDef};
-
-/// The tool a `/api/v1/tools/{name}` request names, resolved by the guard.
-#[derive(Debug, Clone, Copy)]
-pub struct ResolvedTool(pub &'static ToolDef);
 
 /// Middleware state: the application and the route it guards.
 #[derive(Clone)]

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::openapi::Operation;
+use super::operation::Operation;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, Serialize, JsonSchema)]

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::body::JsonBody;
 use super::error::ApiError;
-use super::openapi::{Operation, component, header_param, path_param, query_param};
+use super::operation::{Operation, component, header_param, path_param, query_param};
 use crate::auth::Principal;
 use crate::jobs::manager::Idempotency;
 use crate::jobs::payload::{self, JobCommand, Precedence};

@@ -1,5 +1,6 @@
 //! The HTTP API (port 5006), built from its route table.
 //!
+//! - `route`: what a route is (access rule, limits, handler, documentation).
 //! - `routes`: every route once: method, path, handler, access, rate limiting.
 //! - `guard`: the authorization decision per route (tool, key, scope, rate).
 //! - `origin`: `Host` and `Origin` checks (DNS rebinding, foreign pages), both listeners.
@@ -11,6 +12,7 @@
 //! - `observe`: request ids, request metrics and `/metrics`.
 //! - `health`, `tools`, `jobs`, `stream`, `execute`, `console`: the handlers.
 //! - `openapi`: `/openapi.json` (from the route table and the handlers' types) and `/docs`.
+//! - `operation`: one documented operation, built next to its handler.
 //! - `serve`: the accept loop (connection caps, idle and header timeouts, graceful shutdown).
 
 pub mod body;
@@ -24,7 +26,9 @@ mod health;
 pub mod jobs;
 pub mod observe;
 pub mod openapi;
+pub mod operation;
 pub mod origin;
+pub mod route;
 pub mod routes;
 pub mod serve;
 pub mod stream;
@@ -79,7 +83,14 @@ pub fn router(state: AppState) -> Router {
     if !settings.server.cors_allowed_origins.is_empty() {
         router = router.layer(cors_layer(&settings.server.cors_allowed_origins));
     }
+    let document = openapi::Document::new(
+        ROUTES,
+        &openapi::Options {
+            protect_metrics: settings.auth.protect_metrics,
+        },
+    );
     router
+        .layer(axum::Extension(document))
         .layer(middleware::from_fn_with_state(front, front::front))
         .with_state(state)
 }

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use super::openapi::Operation;
+use super::operation::Operation;
 use crate::metrics::HttpMetrics;
 
 /// Request ids: 32 hex digits, a per-process random half and a counter.

@@ -64,15 +64,6 @@ enum Origin {
 
 const LOOPBACK_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 
-/// Whether `host` (the bind address) only accepts connections from this machine.
-pub fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_matches(['[', ']'])
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 impl Guard {
     /// The REST listener's policy.
     pub fn rest(settings: &Settings) -> Self {
@@ -361,6 +352,7 @@ mod tests {
 
     #[test]
     fn loopback_detection() {
+        use crate::config::is_loopback;
         assert!(is_loopback("127.0.0.1") && is_loopback("::1") && is_loopback("localhost"));
         assert!(!is_loopback("0.0.0.0") && !is_loopback("192.168.1.2"));
     }

@@ -5,71 +5,12 @@
 //! the table is a 404 for everyone.
 
 use axum::http::Method;
-use axum::routing::{MethodRouter, get, on, post};
+use axum::routing::{get, on, post};
 
-use super::openapi::Operation;
+use super::route::route;
+pub use super::route::{Access, Route, RouteId};
 use super::{console, execute, health, jobs, observe, openapi, stream, tools};
 use crate::auth::Scope;
-use crate::state::AppState;
-
-/// Who may call a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone: no key is needed.
-    Open,
-    /// A key with this scope.
-    Scope(Scope),
-    /// A key with the scope of the tool named in the path, resolved after
-    /// decoding; an unknown tool is a 404 before anything else.
-    Tool,
-    /// Open, or `read` with `auth.protect_metrics`.
-    Metrics,
-}
-
-/// One route of the REST API.
-pub struct Route {
-    pub method: Method,
-    /// As the router spells it (`{param}` templates).
-    pub path: &'static str,
-    pub access: Access,
-    /// Counted against the client's request rate.
-    pub rate_limited: bool,
-    /// The key may also come as `?access_token=` (EventSource cannot set headers).
-    pub query_token: bool,
-    pub handler: fn() -> MethodRouter<AppState>,
-    /// Its OpenAPI operation; `None` keeps it out of the document (console assets).
-    pub doc: Option<fn() -> Operation>,
-}
-
-const fn route(
-    method: Method,
-    path: &'static str,
-    access: Access,
-    handler: fn() -> MethodRouter<AppState>,
-    doc: Option<fn() -> Operation>,
-) -> Route {
-    Route {
-        method,
-        path,
-        access,
-        rate_limited: true,
-        query_token: false,
-        handler,
-        doc,
-    }
-}
-
-impl Route {
-    const fn unlimited(mut self) -> Self {
-        self.rate_limited = false;
-        self
-    }
-
-    const fn query_token(mut self) -> Self {
-        self.query_token = true;
-        self
-    }
-}
 
 /// The table.
 pub static ROUTES: &[Route] = &[
@@ -200,7 +141,3 @@ pub static ROUTES: &[Route] = &[
     )
     .unlimited(),
 ];
-
-/// Which route a response came from (set by the guard), for the metrics.
-#[derive(Debug, Clone, Copy)]
-pub struct RouteId(pub usize);

@@ -23,7 +23,7 @@ use tokio::time::{Instant, Interval, MissedTickBehavior, interval_at};
 
 use super::client::ClientAddr;
 use super::error::ApiError;
-use super::openapi::{Operation, header_param, path_param, query_param, schema};
+use super::operation::{Operation, header_param, path_param, query_param, schema};
 use crate::auth::Principal;
 use crate::jobs::event::{JobEvent, SseMessage, sse_frame};
 use crate::jobs::model::now;

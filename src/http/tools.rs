@@ -8,8 +8,8 @@ use serde_json::{Map, Value, json};
 
 use super::body::JsonBody;
 use super::error::ApiError;
-use super::guard::ResolvedTool;
-use super::openapi::{Operation, component, path_param};
+use super::operation::{Operation, component, path_param};
+use super::route::ResolvedTool;
 use crate::auth::{Principal, Scope};
 use crate::conductor::toolbox::EnvKey;
 use crate::tools::{self, Outcome, ToolDef};
@@ -168,7 +168,7 @@ pub fn doc_tool(tool: &ToolDef) -> Operation {
     let mut op = Operation::new(&format!("tool_{}", tool.name), "tools", tool.title)
         .describe(&description)
         .body_schema(
-            component(&super::openapi::arguments_component(tool.name)),
+            component(&super::operation::arguments_component(tool.name)),
             tool.example_arguments(),
             required,
         )

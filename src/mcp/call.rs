@@ -21,6 +21,18 @@ use tokio_util::sync::CancellationToken;
 
 use crate::conductor::{OutputLine, OutputSink};
 
+/// Fires when the HTTP response carrying a request's result was dropped before its end.
+#[derive(Debug, Clone)]
+pub struct ClientGone(pub CancellationToken);
+
+/// The `ClientGone` token of the HTTP request a call arrived on, if any.
+pub fn client_gone(extensions: &rmcp::model::Extensions) -> Option<CancellationToken> {
+    extensions
+        .get::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientGone>())
+        .map(|gone| gone.0.clone())
+}
+
 /// How long a finished call waits for its last progress notifications to go out.
 pub const FINAL_PROGRESS: Duration = Duration::from_secs(1);
 

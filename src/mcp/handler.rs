@@ -262,7 +262,7 @@ impl ServerHandler for ConductorMcp {
         let signals = CallSignals {
             request_cancelled: context.ct.clone(),
             transport_gone: self.transport_gone.clone(),
-            client_gone: super::streamable::client_gone(&context.extensions),
+            client_gone: super::call::client_gone(&context.extensions),
             shutdown: self.ctx.cancel_all.clone(),
         };
         tracing::info!(tool = tool.name, "mcp tool call");

@@ -87,10 +87,4 @@ async fn not_found() -> ApiError {
     )
 }
 
-/// `conductor-gateway mcp --stdio [--config P] [--demo]`.
-pub fn run_stdio_main(
-    config: Option<&std::path::Path>,
-    demo: Option<tempfile::TempDir>,
-) -> anyhow::Result<()> {
-    stdio::run(config, demo)
-}
+pub use stdio::serve as serve_stdio;

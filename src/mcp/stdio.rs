@@ -6,11 +6,8 @@
 //! once, so their process groups die with the session instead of outliving
 //! it.
 
-use std::path::Path;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use anyhow::Context as _;
 use rmcp::ServiceExt;
@@ -19,34 +16,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::handler::{ConductorMcp, McpContext};
 
-/// Loads the configuration, builds the conductor and serves one stdio session
-/// (against the demo engine in `demo`, a workspace the binary wrote, if given).
-pub fn run(config: Option<&Path>, demo: Option<tempfile::TempDir>) -> anyhow::Result<()> {
-    let (mut settings, source) = crate::config::load(config)?;
-    let _logs = crate::telemetry::init(settings.server.log_format, crate::config::no_color());
-    tracing::info!(config = %source.path.display(), found = source.file_found, "configuration loaded");
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let result = runtime.block_on(async move {
-        // Kept until the session is over: dropping it deletes the workspace.
-        let workspace = demo;
-        if let Some(dir) = &workspace {
-            crate::startup::prepare_demo(&mut settings, dir)?;
-        }
-        let cancel_all = CancellationToken::new();
-        let (_, conductor) = crate::startup::build_conductor(&settings, &cancel_all);
-        let ctx = McpContext {
-            settings: Arc::new(settings),
-            conductor,
-            cancel_all: cancel_all.clone(),
-        };
-        serve(ctx).await
-    });
-    // A blocking stdin read may still be parked in tokio's thread pool.
-    runtime.shutdown_timeout(Duration::from_secs(1));
-    result
-}
-
-async fn serve(ctx: McpContext) -> anyhow::Result<()> {
+/// Serves one MCP session on stdin/stdout until the client leaves or a
+/// signal arrives (`startup::run_stdio` builds `ctx`).
+pub async fn serve(ctx: McpContext) -> anyhow::Result<()> {
     let stdin_closed = ctx.cancel_all.child_token();
     let handler = ConductorMcp::new(ctx.clone(), stdin_closed.clone());
     let stdin = EofSignal {

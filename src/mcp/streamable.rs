@@ -17,12 +17,12 @@ use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 use futures::StreamExt;
-use rmcp::model::Extensions;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
+use super::call::ClientGone;
 use super::handler::{ConductorMcp, McpContext};
 
 /// How often an idle SSE stream gets a keep-alive comment. Also bounds how
@@ -75,18 +75,6 @@ pub fn service(
             r.map(Body::new)
         }));
     axum::routing::any_service(mcp)
-}
-
-/// Fires when the HTTP response carrying a request's result was dropped before its end.
-#[derive(Debug, Clone)]
-pub struct ClientGone(pub CancellationToken);
-
-/// The `ClientGone` token of the HTTP request a call arrived on, if any.
-pub fn client_gone(extensions: &Extensions) -> Option<CancellationToken> {
-    extensions
-        .get::<axum::http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<ClientGone>())
-        .map(|gone| gone.0.clone())
 }
 
 /// Middleware: gives the request a `ClientGone` token and fires it if the

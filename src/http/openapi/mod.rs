@@ -10,31 +10,42 @@
 //! its handler module, the body schemas from the types the handlers
 //! serialize, the tools from the catalogue.
 //!
-//! - `operation`: the operation builder and its rendering.
+//! The operation builder is `http::operation`; the route table hands its
+//! routes in (`document`), so this module does not depend on the table.
 
-mod operation;
-
-use axum::extract::State;
+use axum::Extension;
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use schemars::SchemaGenerator;
 use schemars::generate::{Contract, SchemaSettings};
 use serde_json::{Map, Value, json};
 
-use operation::Generators;
-pub use operation::{Operation, component, header_param, path_param, query_param, schema};
-
-use super::routes::{Access, ROUTES, Route};
+use super::operation::{Generators, Operation, arguments_component, component};
+use super::route::{Access, Route};
 use crate::auth::Scope;
-use crate::state::AppState;
 use crate::tools;
 
-pub async fn openapi_json(State(state): State<AppState>) -> Response {
-    let doc = document(&Options {
-        protect_metrics: state.settings.auth.protect_metrics,
-    });
-    let mut response = axum::Json(doc).into_response();
-    // The document changes only with the binary and its configuration.
+/// The document, rendered once when the router is built (it changes only
+/// with the binary and its configuration).
+#[derive(Debug, Clone)]
+pub struct Document(pub bytes::Bytes);
+
+impl Document {
+    pub fn new(routes: &[Route], options: &Options) -> Self {
+        let doc = document(routes, options);
+        Self(serde_json::to_vec(&doc).unwrap_or_default().into())
+    }
+}
+
+pub async fn openapi_json(Extension(Document(doc)): Extension<Document>) -> Response {
+    let mut response = (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        doc,
+    )
+        .into_response();
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -91,20 +102,6 @@ pub struct Options {
     pub protect_metrics: bool,
 }
 
-/// `execute_agent_stateless` → `ExecuteAgentStatelessArguments`.
-pub fn arguments_component(tool: &str) -> String {
-    let mut out = String::new();
-    for part in tool.split('_') {
-        let mut chars = part.chars();
-        if let Some(first) = chars.next() {
-            out.extend(first.to_uppercase());
-            out.push_str(chars.as_str());
-        }
-    }
-    out.push_str("Arguments");
-    out
-}
-
 fn generator(contract: Contract) -> SchemaGenerator {
     SchemaGenerator::new(SchemaSettings::draft2020_12().with(|s| {
         s.definitions_path = "/components/schemas".into();
@@ -114,7 +111,7 @@ fn generator(contract: Contract) -> SchemaGenerator {
 }
 
 /// The whole document.
-pub fn document(options: &Options) -> Value {
+pub fn document(routes: &[Route], options: &Options) -> Value {
     // Request bodies are read (Deserialize contract: optional fields are
     // optional); responses are written (Serialize contract: a field that is
     // always written is required, even when it may be null).
@@ -125,7 +122,7 @@ pub fn document(options: &Options) -> Value {
         responses: &mut responses,
     };
     let mut paths = Map::new();
-    for route in ROUTES {
+    for route in routes {
         let Some(doc) = route.doc else { continue };
         add(&mut paths, route.path, route, &doc(), options, &mut g);
         if route.access == Access::Tool {

@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use super::*;
+use crate::http::routes::ROUTES;
 use crate::jobs::payload::{self, Precedence};
 
 fn refs(value: &Value, out: &mut Vec<String>) {
@@ -21,7 +22,7 @@ fn refs(value: &Value, out: &mut Vec<String>) {
 
 #[test]
 fn every_reference_resolves_and_the_version_is_3_1() {
-    let doc = document(&Options::default());
+    let doc = document(ROUTES, &Options::default());
     assert_eq!(doc["openapi"], "3.1.0");
     let mut found = Vec::new();
     refs(&doc, &mut found);
@@ -34,7 +35,7 @@ fn every_reference_resolves_and_the_version_is_3_1() {
 
 #[test]
 fn payload_examples_are_commands_the_parser_accepts() {
-    let doc = document(&Options::default());
+    let doc = document(ROUTES, &Options::default());
     for (path, precedence) in [
         ("/execute", Precedence::Execute),
         ("/api/v1/stream-execute", Precedence::Stream),
@@ -52,7 +53,7 @@ fn payload_examples_are_commands_the_parser_accepts() {
 
 #[test]
 fn every_documented_route_is_in_the_table_and_security_follows_it() {
-    let doc = document(&Options::default());
+    let doc = document(ROUTES, &Options::default());
     for route in ROUTES.iter().filter(|r| r.doc.is_some()) {
         let op = &doc["paths"][route.path][route.method.as_str().to_lowercase()];
         assert!(
@@ -93,9 +94,12 @@ fn every_documented_route_is_in_the_table_and_security_follows_it() {
             .to_string()
             .contains("accessToken")
     );
-    let protected = document(&Options {
-        protect_metrics: true,
-    });
+    let protected = document(
+        ROUTES,
+        &Options {
+            protect_metrics: true,
+        },
+    );
     assert_eq!(
         protected["paths"]["/metrics"]["get"]["x-required-scope"],
         "read"

@@ -286,3 +286,17 @@ pub fn query_param(name: &str, description: &str, schema: Value) -> Value {
 pub fn header_param(name: &str, description: &str, schema: Value) -> Value {
     json!({"name": name, "in": "header", "required": false, "description": description, "schema": schema})
 }
+
+/// `execute_agent_stateless` → `ExecuteAgentStatelessArguments`.
+pub fn arguments_component(tool: &str) -> String {
+    let mut out = String::new();
+    for part in tool.split('_') {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            out.extend(first.to_uppercase());
+            out.push_str(chars.as_str());
+        }
+    }
+    out.push_str("Arguments");
+    out
+}
