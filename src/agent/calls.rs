@@ -104,7 +104,7 @@ async fn run_one(ctx: &JobContext, call: &ToolCall, gate: &Gate) -> String {
     }
     match ctx.run_tool(&call.name, arguments).await {
         Ok(result) => result.text,
-        Err(message) => format!("error: {message}"),
+        Err(refused) => format!("error: {refused}"),
     }
 }
 

@@ -21,7 +21,18 @@ const JSON_TYPES: [&str; 7] = [
 #[error("tool '{tool}' cannot be offered to the model: {problem}")]
 pub struct SchemaError {
     pub tool: String,
-    pub problem: String,
+    pub problem: Problem,
+}
+
+/// What is wrong with one tool's definition.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct Problem(String);
+
+impl From<&str> for Problem {
+    fn from(text: &str) -> Self {
+        Problem(text.to_string())
+    }
 }
 
 /// The `tools` array of a Chat Completions request.
@@ -29,14 +40,14 @@ pub fn function_definitions(tools: &[ToolDef]) -> Result<Vec<Value>, SchemaError
     if tools.len() > MAX_FUNCTIONS {
         return Err(SchemaError {
             tool: tools[MAX_FUNCTIONS].name.into(),
-            problem: format!("more than {MAX_FUNCTIONS} tools"),
+            problem: Problem(format!("more than {MAX_FUNCTIONS} tools")),
         });
     }
     let mut names = HashSet::new();
     tools
         .iter()
         .map(|tool| {
-            let fail = |problem: String| SchemaError {
+            let fail = |problem: Problem| SchemaError {
                 tool: tool.name.into(),
                 problem,
             };
@@ -83,7 +94,7 @@ fn portable(mut schema: Value) -> Value {
     schema
 }
 
-fn check_name(name: &str) -> Result<(), String> {
+fn check_name(name: &str) -> Result<(), Problem> {
     let ok = !name.is_empty()
         && name.len() <= MAX_NAME_LEN
         && name
@@ -92,33 +103,33 @@ fn check_name(name: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
+        Err(Problem(format!(
             "function names must match ^[a-zA-Z0-9_-]{{1,{MAX_NAME_LEN}}}$"
-        ))
+        )))
     }
 }
 
-fn check_description(description: &str) -> Result<(), String> {
+fn check_description(description: &str) -> Result<(), Problem> {
     let n = description.chars().count();
     if n > MAX_DESCRIPTION_CHARS {
-        return Err(format!(
+        return Err(Problem(format!(
             "the description has {n} characters; the limit is {MAX_DESCRIPTION_CHARS}"
-        ));
+        )));
     }
     Ok(())
 }
 
 /// The top level must be a plain object schema; below it, every schema must
 /// be self-contained (no `$ref`, the catalogue inlines subschemas) and typed.
-fn check_parameters(schema: &Map<String, Value>) -> Result<(), String> {
+fn check_parameters(schema: &Map<String, Value>) -> Result<(), Problem> {
     if schema.get("type") != Some(&Value::from("object")) {
         return Err("parameters must be a schema of type \"object\"".into());
     }
     for keyword in ["anyOf", "oneOf", "allOf", "not", "enum"] {
         if schema.contains_key(keyword) {
-            return Err(format!(
+            return Err(Problem(format!(
                 "parameters must not use '{keyword}' at the top level"
-            ));
+            )));
         }
     }
     let properties = match schema.get("properties") {
@@ -132,7 +143,7 @@ fn check_parameters(schema: &Map<String, Value>) -> Result<(), String> {
             for name in required {
                 let name = name.as_str().ok_or("'required' must list strings")?;
                 if !properties.contains_key(name) {
-                    return Err(format!("'{name}' is required but not a property"));
+                    return Err(Problem(format!("'{name}' is required but not a property")));
                 }
             }
         }
@@ -141,32 +152,40 @@ fn check_parameters(schema: &Map<String, Value>) -> Result<(), String> {
     check_subschema(&Value::Object(schema.clone()), "parameters")
 }
 
-fn check_subschema(schema: &Value, at: &str) -> Result<(), String> {
+fn check_subschema(schema: &Value, at: &str) -> Result<(), Problem> {
     let Value::Object(map) = schema else {
         // `true`/`false` schemas are valid JSON Schema but refused by function calling.
-        return Err(format!("{at} must be a schema object"));
+        return Err(Problem(format!("{at} must be a schema object")));
     };
     if map.contains_key("$ref") {
-        return Err(format!("{at} uses '$ref'; inline the subschema instead"));
+        return Err(Problem(format!(
+            "{at} uses '$ref'; inline the subschema instead"
+        )));
     }
     let types: Vec<&str> = match map.get("type") {
         None => Vec::new(),
         Some(Value::String(t)) => vec![t.as_str()],
         Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
-        Some(_) => return Err(format!("{at} has a 'type' that is not a string or list")),
+        Some(_) => {
+            return Err(Problem(format!(
+                "{at} has a 'type' that is not a string or list"
+            )));
+        }
     };
     if let Some(bad) = types.iter().find(|t| !JSON_TYPES.contains(t)) {
-        return Err(format!("{at} has an unknown type '{bad}'"));
+        return Err(Problem(format!("{at} has an unknown type '{bad}'")));
     }
     let described = !types.is_empty()
         || ["enum", "const", "anyOf", "oneOf", "allOf"]
             .iter()
             .any(|k| map.contains_key(*k));
     if !described {
-        return Err(format!("{at} has no 'type' (nor enum, const or anyOf)"));
+        return Err(Problem(format!(
+            "{at} has no 'type' (nor enum, const or anyOf)"
+        )));
     }
     if types.contains(&"array") && !map.contains_key("items") {
-        return Err(format!("{at} is an array schema without 'items'"));
+        return Err(Problem(format!("{at} is an array schema without 'items'")));
     }
     if let Some(Value::Object(props)) = map.get("properties") {
         for (name, sub) in props {
@@ -201,7 +220,7 @@ mod tests {
     }
 
     fn problem(t: ToolDef) -> String {
-        function_definitions(&[t]).unwrap_err().problem
+        function_definitions(&[t]).unwrap_err().problem.to_string()
     }
 
     #[test]
@@ -228,6 +247,7 @@ mod tests {
             function_definitions(&twice)
                 .unwrap_err()
                 .problem
+                .to_string()
                 .contains("twice")
         );
     }

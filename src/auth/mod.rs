@@ -120,18 +120,25 @@ impl Principal {
         self.sees_all() || &*self.name == owner
     }
 
-    /// Ok, or the message of a 403 naming the missing scope.
-    pub fn require(&self, scope: Scope) -> Result<(), String> {
+    /// Ok, or why a 403: the missing scope and the ones the key has.
+    pub fn require(&self, scope: Scope) -> Result<(), MissingScope> {
         if self.scopes.allows(scope) {
             Ok(())
         } else {
-            Err(format!(
-                "this API key lacks the '{}' scope (it has: {})",
-                scope.as_str(),
-                self.scopes.names().join(", ")
-            ))
+            Err(MissingScope {
+                needed: scope,
+                has: self.scopes.names().join(", "),
+            })
         }
     }
+}
+
+/// A key without the scope an operation needs (a 403).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("this API key lacks the '{}' scope (it has: {has})", needed.as_str())]
+pub struct MissingScope {
+    pub needed: Scope,
+    pub has: String,
 }
 
 struct Key {
@@ -240,7 +247,7 @@ mod tests {
         let reader = auth.authenticate(Some("reader-key")).unwrap();
         assert_eq!(&*reader.name, "reader");
         assert!(reader.require(Scope::Read).is_ok());
-        let denied = reader.require(Scope::Admin).unwrap_err();
+        let denied = reader.require(Scope::Admin).unwrap_err().to_string();
         assert!(denied.contains("'admin'"), "{denied}");
         let admin = auth.authenticate(Some("admin-key")).unwrap();
         assert!(admin.name.starts_with("key-"));

@@ -125,16 +125,36 @@ pub struct CallArgs {
     pub connection: Connection,
 }
 
+/// A `key=value` argument that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PairError {
+    #[error("{key}:= needs a JSON value ({reason}): {raw}")]
+    NotJson {
+        key: String,
+        reason: String,
+        raw: String,
+    },
+    #[error("'{0}' is not key=value or key:=json")]
+    NoEquals(String),
+    #[error("'{0}' has no key before '='")]
+    NoKey(String),
+    #[error("{0} is given twice")]
+    Twice(String),
+}
+
 /// Builds a tool's JSON arguments from `key=value` (JSON when it parses, else a string) and
 /// `key:=json` (JSON or an error) pairs.
-pub fn arguments_from_pairs(pairs: &[String]) -> Result<Value, String> {
+pub fn arguments_from_pairs(pairs: &[String]) -> Result<Value, PairError> {
     let mut object = Map::new();
     for pair in pairs {
         let (key, value) = match pair.split_once('=') {
             Some((key, raw)) => match key.strip_suffix(':') {
                 Some(key) => {
-                    let value = serde_json::from_str(raw)
-                        .map_err(|e| format!("{key}:= needs a JSON value ({e}): {raw}"))?;
+                    let value = serde_json::from_str(raw).map_err(|e| PairError::NotJson {
+                        key: key.to_string(),
+                        reason: e.to_string(),
+                        raw: raw.to_string(),
+                    })?;
                     (key, value)
                 }
                 None => (
@@ -142,13 +162,13 @@ pub fn arguments_from_pairs(pairs: &[String]) -> Result<Value, String> {
                     serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string())),
                 ),
             },
-            None => return Err(format!("'{pair}' is not key=value or key:=json")),
+            None => return Err(PairError::NoEquals(pair.clone())),
         };
         if key.is_empty() {
-            return Err(format!("'{pair}' has no key before '='"));
+            return Err(PairError::NoKey(pair.clone()));
         }
         if object.insert(key.to_string(), value).is_some() {
-            return Err(format!("{key} is given twice"));
+            return Err(PairError::Twice(key.to_string()));
         }
     }
     Ok(Value::Object(object))
@@ -161,6 +181,7 @@ mod tests {
 
     fn pairs(list: &[&str]) -> Result<serde_json::Value, String> {
         arguments_from_pairs(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+            .map_err(|e| e.to_string())
     }
 
     #[test]

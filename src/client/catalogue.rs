@@ -92,7 +92,8 @@ pub async fn tools(args: ToolsArgs, terminal: Terminal) -> Result<Exit, ClientEr
 
 /// `call <tool> key=value…`.
 pub async fn call(args: CallArgs) -> Result<Exit, ClientError> {
-    let arguments = arguments_from_pairs(&args.pairs).map_err(ClientError::Usage)?;
+    let arguments =
+        arguments_from_pairs(&args.pairs).map_err(|e| ClientError::Usage(e.to_string()))?;
     let gateway = gateway(&args.connection)?;
     let answer = gateway.call_tool(&args.tool, &arguments).await?;
     let is_error = answer["is_error"].as_bool().unwrap_or(false);

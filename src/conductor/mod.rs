@@ -15,5 +15,5 @@ pub mod runner;
 pub mod toolbox;
 
 pub use output::{OutputLine, OutputSink, StreamKind};
-pub use runner::{Busy, Runner};
+pub use runner::{Busy, CliUnusable, Runner};
 pub use toolbox::{Conductor, Granted, ToolError, ToolResult};

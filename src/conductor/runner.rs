@@ -69,7 +69,21 @@ pub struct Runner {
     shutdown: CancellationToken,
     /// Runs started so far: each one's number in its mark.
     runs: std::sync::atomic::AtomicU64,
-    checked: std::sync::Mutex<Option<(Instant, Result<String, String>)>>,
+    checked: std::sync::Mutex<Option<(Instant, Result<String, CliUnusable>)>>,
+}
+
+/// Why the configured CLI cannot be started (a health check's reason).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CliUnusable {
+    #[error(
+        "no conductor CLI configured (set CONDUCTOR_PROJECT_PATH or conductor.command, or start with --demo)"
+    )]
+    NotConfigured,
+    #[error("{} is not an executable file", .0.display())]
+    NotExecutable(PathBuf),
+    /// The program's metadata could not be read (usually: it does not exist).
+    #[error("{}: {reason}", path.display())]
+    Unreadable { path: PathBuf, reason: String },
 }
 
 impl Runner {
@@ -103,7 +117,7 @@ impl Runner {
     /// Whether the configured program exists and is executable; the reason
     /// when not. Looked at once a second at most: health probes call it on
     /// every request.
-    pub fn check(&self) -> Result<String, String> {
+    pub fn check(&self) -> Result<String, CliUnusable> {
         let mut cached = self.checked.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((at, result)) = &*cached
             && at.elapsed() < Duration::from_secs(1)
@@ -115,17 +129,20 @@ impl Runner {
         result
     }
 
-    fn check_now(&self) -> Result<String, String> {
+    fn check_now(&self) -> Result<String, CliUnusable> {
         let Some(cmd) = &self.config.command else {
-            return Err("no conductor CLI configured (set CONDUCTOR_PROJECT_PATH or conductor.command, or start with --demo)".into());
+            return Err(CliUnusable::NotConfigured);
         };
         let program = resolve_program(&cmd[0], self.config.cwd.as_ref());
         match std::fs::metadata(&program) {
             Ok(meta) if meta.is_file() && is_executable(&meta) => {
                 Ok(format!("{} is executable", program.display()))
             }
-            Ok(_) => Err(format!("{} is not an executable file", program.display())),
-            Err(e) => Err(format!("{}: {e}", program.display())),
+            Ok(_) => Err(CliUnusable::NotExecutable(program)),
+            Err(e) => Err(CliUnusable::Unreadable {
+                path: program,
+                reason: e.to_string(),
+            }),
         }
     }
 

@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::local;
+use super::local::{self, LocalError};
 use super::outcome::answer;
 use super::output::OutputSink;
 use super::runner::{Busy, RunRequest, Runner, RunnerConfig};
@@ -304,9 +304,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// A local answer (its output and message) as a result in the tool's text shape.
 fn from_local<T: Serialize>(
     tool: &'static ToolDef,
-    answer: Result<(T, String), String>,
+    answer: Result<(T, String), LocalError>,
 ) -> ToolResult {
-    match answer {
+    match answer.map_err(|e| e.to_string()) {
         Ok((output, message)) => {
             let structured = serde_json::to_value(Envelope {
                 status: "success",

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::auth::AuthError;
+use crate::auth::{AuthError, MissingScope};
 use crate::conductor::{Busy, ToolError};
 use crate::jobs::{CancelError, JobState, PayloadError, StoreError, SubmitError};
 use crate::limits::TooManyStreams;
@@ -226,6 +226,23 @@ impl From<Busy> for ApiError {
             detail: e.to_string(),
             retry_after: 1,
         }
+    }
+}
+
+/// A `Last-Event-ID` that is not an event id (a 400).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Last-Event-ID must be an event id (a non-negative integer), not '{0}'")]
+pub struct BadEventId(pub String);
+
+impl From<BadEventId> for ApiError {
+    fn from(e: BadEventId) -> Self {
+        ApiError::BadRequest(e.to_string())
+    }
+}
+
+impl From<MissingScope> for ApiError {
+    fn from(e: MissingScope) -> Self {
+        ApiError::Forbidden(e.to_string())
     }
 }
 

@@ -63,7 +63,7 @@ async fn decide(g: &RouteGuard, mut req: Request) -> Result<Request, ApiError> {
         Some(scope) => {
             let token = credentials(&req, route.query_token);
             let principal = state.auth.authenticate(token.as_deref())?;
-            principal.require(scope).map_err(ApiError::Forbidden)?;
+            principal.require(scope)?;
             principal
         }
     };

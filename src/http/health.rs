@@ -145,7 +145,7 @@ fn body(state: &AppState, store: StoreCheck) -> HealthBody {
     let mode = state.mode.as_str();
     let (ok, detail) = match conductor {
         Ok(detail) => (true, detail),
-        Err(detail) => (false, detail),
+        Err(why) => (false, why.to_string()),
     };
     let llm = if llm_configured {
         LlmCheck {

@@ -111,7 +111,7 @@ pub async fn submit(
     if let JobCommand::Tool { name, .. } = &parsed.command
         && let Some(tool) = tools::find(name)
     {
-        principal.require(tool.scope).map_err(ApiError::Forbidden)?;
+        principal.require(tool.scope)?;
     }
     Ok(state.jobs.submit(parsed, idem, principal).await?)
 }
@@ -238,7 +238,7 @@ pub async fn approve(
         .map_err(|e| match e {
             ApprovalError::NotFound(id) => StoreError::NotFound(id).into(),
             ApprovalError::NotPending(why) => ApiError::NotFound(why.to_string()),
-            ApprovalError::Forbidden(why) => ApiError::Forbidden(why),
+            ApprovalError::Forbidden(missing) => missing.into(),
             ApprovalError::Store(e) => e.into(),
         })?;
     Ok(Json(ApprovalTaken {

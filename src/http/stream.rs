@@ -22,7 +22,7 @@ use serde_json::json;
 use tokio::time::{Instant, Interval, MissedTickBehavior, interval_at};
 
 use super::client::ClientAddr;
-use super::error::ApiError;
+use super::error::{ApiError, BadEventId};
 use super::operation::{Operation, header_param, path_param, query_param, schema};
 use crate::auth::Principal;
 use crate::jobs::event::{JobEvent, SseMessage, sse_frame};
@@ -39,12 +39,12 @@ pub struct StreamQuery {
 }
 
 /// Reads the resume point: the header wins over the query parameter.
-pub fn parse_last_event_id(header: Option<&str>, query: Option<&str>) -> Result<u64, String> {
+pub fn parse_last_event_id(header: Option<&str>, query: Option<&str>) -> Result<u64, BadEventId> {
     match header.or(query).map(str::trim) {
         None | Some("") => Ok(0),
-        Some(text) => text.parse::<u64>().map_err(|_| {
-            format!("Last-Event-ID must be an event id (a non-negative integer), not '{text}'")
-        }),
+        Some(text) => text
+            .parse::<u64>()
+            .map_err(|_| BadEventId(text.to_string())),
     }
 }
 
@@ -57,8 +57,7 @@ pub async fn stream(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let header_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
-    let after = parse_last_event_id(header_id, query.last_event_id.as_deref())
-        .map_err(ApiError::BadRequest)?;
+    let after = parse_last_event_id(header_id, query.last_event_id.as_deref())?;
     let job_id = JobId::from(job_id);
     // Another key's job does not exist, for this caller.
     let not_found = || ApiError::from(StoreError::NotFound(job_id.to_string()));

@@ -50,6 +50,22 @@ pub trait Agent: Send + Sync + 'static {
 }
 
 /// Handed to whatever executes a job.
+/// A tool call that could not run (unknown tool, missing scope, bad
+/// arguments, busy runner). A refusal for scope names the tool itself.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", refusal(tool, cause))]
+pub struct NotRun {
+    pub tool: String,
+    pub cause: ToolError,
+}
+
+fn refusal(tool: &str, cause: &ToolError) -> String {
+    match cause {
+        ToolError::Forbidden(why) => why.clone(),
+        other => format!("{tool}: {other}"),
+    }
+}
+
 #[derive(Clone)]
 pub struct JobContext {
     pub job_id: JobId,
@@ -80,7 +96,7 @@ impl JobContext {
     /// line as it arrives, then `on_tool_end` with the structured result.
     /// A tool that ran and failed is still `Ok` (its result says so); `Err`
     /// means it could not run (unknown tool, bad arguments, busy runner).
-    pub async fn run_tool(&self, name: &str, arguments: Value) -> Result<ToolResult, String> {
+    pub async fn run_tool(&self, name: &str, arguments: Value) -> Result<ToolResult, NotRun> {
         self.emit(JobEvent::OnToolStart {
             tool: name.to_string(),
             input: arguments.clone(),
@@ -90,13 +106,13 @@ impl JobContext {
         // Checked before anything runs: the key's scopes, then the arguments.
         let granted = match self.conductor.prepare(self.scopes, name, arguments, &env) {
             Ok(granted) => granted,
-            Err(e) => {
-                let message = e.to_string();
-                self.tool_failed(name, &message).await;
-                return Err(match e {
-                    ToolError::Forbidden(_) => message,
-                    _ => format!("{name}: {message}"),
-                });
+            Err(cause) => {
+                let refused = NotRun {
+                    tool: name.to_string(),
+                    cause,
+                };
+                self.tool_failed(name, &refused.cause.to_string()).await;
+                return Err(refused);
             }
         };
         let (tx, mut rx) = mpsc::unbounded_channel::<crate::conductor::OutputLine>();
@@ -132,10 +148,13 @@ impl JobContext {
                 .await;
                 Ok(result)
             }
-            Err(e) => {
-                let message = e.to_string();
-                self.tool_failed(name, &message).await;
-                Err(format!("{name}: {message}"))
+            Err(busy) => {
+                let refused = NotRun {
+                    tool: name.to_string(),
+                    cause: ToolError::Busy(busy),
+                };
+                self.tool_failed(name, &refused.cause.to_string()).await;
+                Err(refused)
             }
         }
     }

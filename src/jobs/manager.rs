@@ -20,7 +20,7 @@ use super::model::{JobId, JobRecord, JobState, now};
 use super::payload::{JobCommand, ParsedPayload};
 use super::slash::{HELP, Slash};
 use super::store::{Claim, Delivery, JobSpec, JobStore, JobUpdate, StoreError};
-use crate::auth::{Principal, Scopes};
+use crate::auth::{MissingScope, Principal, Scopes};
 use crate::conductor::Conductor;
 use crate::config::JobSettings;
 
@@ -59,8 +59,8 @@ pub enum ApprovalError {
     NotFound(String),
     #[error(transparent)]
     NotPending(#[from] AnswerError),
-    #[error("{0}")]
-    Forbidden(String),
+    #[error(transparent)]
+    Forbidden(#[from] MissingScope),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -651,7 +651,7 @@ async fn execute(
             match ctx.run_tool(&name, arguments).await {
                 Ok(result) if !result.is_error => Ok(result.readable),
                 Ok(result) => Err(tool_failure(&result)),
-                Err(message) => Err(JobFailure::failed(message)),
+                Err(refused) => Err(JobFailure::failed(refused.to_string())),
             }
         }
     };

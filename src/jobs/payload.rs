@@ -145,7 +145,7 @@ pub fn parse(payload: &Value, precedence: Precedence) -> Result<ParsedPayload, P
         match slash::parse(text) {
             Ok(Slash::Tool { name, arguments }) => (JobCommand::Tool { name, arguments }, "slash"),
             Ok(other) => (JobCommand::Slash(other), "slash"),
-            Err(message) => (JobCommand::Invalid(message), "slash"),
+            Err(refused) => (JobCommand::Invalid(refused.to_string()), "slash"),
         }
     } else {
         (JobCommand::Text(text.to_string()), "text")

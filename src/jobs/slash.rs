@@ -44,12 +44,24 @@ pub static HELP: LazyLock<String> = LazyLock::new(|| {
     lines.join("\n")
 });
 
+/// Why a slash command was refused; the message says what is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SlashError {
+    #[error("not a slash command")]
+    NotSlash,
+    /// A known command with missing words: `usage: …`.
+    #[error("usage: {0}")]
+    Usage(String),
+    #[error("/tool {name}: arguments are not valid JSON: {reason}")]
+    BadJson { name: String, reason: String },
+    #[error("unknown command /{word}\n\n{help}")]
+    Unknown { word: String, help: &'static str },
+}
+
 /// Parses a command that starts with `/`; the error says what is accepted.
-pub fn parse(text: &str) -> Result<Slash, String> {
+pub fn parse(text: &str) -> Result<Slash, SlashError> {
     let text = text.trim_start();
-    let body = text
-        .strip_prefix('/')
-        .ok_or_else(|| "not a slash command".to_string())?;
+    let body = text.strip_prefix('/').ok_or(SlashError::NotSlash)?;
     let (word, rest) = split_word(body);
     match word {
         "tools" => return Ok(Slash::Tools),
@@ -57,13 +69,15 @@ pub fn parse(text: &str) -> Result<Slash, String> {
         "tool" => {
             let (name, args) = split_word(rest);
             if name.is_empty() {
-                return Err("usage: /tool <name> [json arguments]".into());
+                return Err(SlashError::Usage("/tool <name> [json arguments]".into()));
             }
             let arguments = if args.trim().is_empty() {
                 json!({})
             } else {
-                serde_json::from_str(args)
-                    .map_err(|e| format!("/tool {name}: arguments are not valid JSON: {e}"))?
+                serde_json::from_str(args).map_err(|e| SlashError::BadJson {
+                    name: name.into(),
+                    reason: e.to_string(),
+                })?
             };
             return Ok(Slash::Tool {
                 name: name.into(),
@@ -73,9 +87,12 @@ pub fn parse(text: &str) -> Result<Slash, String> {
         _ => {}
     }
     let Some((tool, alias)) = tools::by_slash(word) else {
-        return Err(format!("unknown command /{word}\n\n{}", *HELP));
+        return Err(SlashError::Unknown {
+            word: word.into(),
+            help: HELP.as_str(),
+        });
     };
-    let usage = || format!("usage: {}", alias.usage());
+    let usage = || SlashError::Usage(alias.usage());
     let mut arguments = Map::new();
     match alias.args {
         SlashArgs::None => {}
@@ -161,12 +178,19 @@ mod tests {
 
     #[test]
     fn errors_say_what_is_accepted() {
-        assert_eq!(parse("/info").unwrap_err(), "usage: /info <agent>");
-        assert_eq!(parse("/run A").unwrap_err(), "usage: /run <agent> <text>");
-        assert!(parse("/nope").unwrap_err().contains("/list"));
+        assert_eq!(
+            parse("/info").unwrap_err().to_string(),
+            "usage: /info <agent>"
+        );
+        assert_eq!(
+            parse("/run A").unwrap_err().to_string(),
+            "usage: /run <agent> <text>"
+        );
+        assert!(parse("/nope").unwrap_err().to_string().contains("/list"));
         assert!(
             parse("/tool x {bad")
                 .unwrap_err()
+                .to_string()
                 .contains("not valid JSON")
         );
     }
