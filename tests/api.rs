@@ -40,5 +40,7 @@ mod security;
 mod shutdown;
 #[path = "api/stream.rs"]
 mod stream;
+#[path = "api/tool_injection.rs"]
+mod tool_injection;
 #[path = "api/tools.rs"]
 mod tools;

@@ -6,6 +6,8 @@
 
 #[path = "common/app.rs"]
 mod app;
+#[path = "mcp/every_tool.rs"]
+mod every_tool;
 #[path = "mcp/helpers.rs"]
 mod helpers;
 
