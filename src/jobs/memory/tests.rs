@@ -7,6 +7,7 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::*;
+use crate::jobs::Delivery;
 
 fn limits(max_events: usize) -> MemoryLimits {
     MemoryLimits {

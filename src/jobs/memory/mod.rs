@@ -22,8 +22,8 @@ use super::event::{JobEvent, SseMessage, sse_frame};
 use super::lock;
 use super::model::{JobId, JobRecord, JobState, now};
 use super::store::{
-    Claim, ConversationKey, Delivery, EventStream, JobQuery, JobSpec, JobStore, JobUpdate,
-    StoreError, StoredEvent,
+    Claim, ConversationKey, EventStream, JobQuery, JobSpec, JobStore, JobUpdate, StoreError,
+    StoredEvent,
 };
 
 /// Bounds of the in-memory store.
@@ -75,21 +75,6 @@ struct IdempotencyClaim {
 struct Conversation {
     messages: Vec<Value>,
     used: Instant,
-}
-
-struct Entry {
-    record: Mutex<JobRecord>,
-    log: Mutex<Log>,
-    /// Carries the last sequence number; subscribers wait on it.
-    notify: watch::Sender<u64>,
-    finished: Mutex<Option<Instant>>,
-}
-
-struct Log {
-    events: VecDeque<Arc<StoredEvent>>,
-    bytes: usize,
-    last_seq: u64,
-    closed: bool,
 }
 
 /// What a record weighs in the budget, beside its log.
@@ -262,12 +247,6 @@ impl MemoryStore {
                 self.forget(&gone);
             }
         }
-    }
-}
-
-impl Entry {
-    fn expired(&self, retention: Duration) -> bool {
-        lock(&self.finished).is_some_and(|at| at.elapsed() >= retention)
     }
 }
 
@@ -462,75 +441,9 @@ pub fn bound_conversation(mut messages: Vec<Value>, limits: &ConversationLimits)
     messages
 }
 
-/// One subscriber's position in a log.
-struct Follow {
-    entry: Arc<Entry>,
-    rx: watch::Receiver<u64>,
-    next: u64,
-    pending: VecDeque<Delivery>,
-    done: bool,
-}
+mod log;
 
-impl Follow {
-    async fn next_delivery(mut self) -> Option<(Delivery, Self)> {
-        loop {
-            if let Some(d) = self.pending.pop_front() {
-                if let Delivery::Event(e) = &d
-                    && e.terminal
-                {
-                    self.done = true;
-                }
-                return Some((d, self));
-            }
-            if self.done {
-                return None;
-            }
-            // Mark the current version seen before reading the log, so an append
-            // that lands after the read still wakes us.
-            self.rx.borrow_and_update();
-            self.fill();
-            if !self.pending.is_empty() {
-                continue;
-            }
-            if self.rx.changed().await.is_err() {
-                return None;
-            }
-        }
-    }
-
-    /// Copies references to every retained event at or after `next`.
-    fn fill(&mut self) {
-        let log = lock(&self.entry.log);
-        let Some(first) = log.events.front().map(|e| e.seq) else {
-            return;
-        };
-        if self.next > log.last_seq {
-            // Past the end of a finished job: its end again, so the client stops.
-            if log.closed
-                && let Some(end) = log.events.back()
-            {
-                self.pending.push_back(Delivery::Event(end.clone()));
-            }
-            return;
-        }
-        if self.next < first {
-            self.pending.push_back(Delivery::Gap {
-                first: self.next,
-                last: first - 1,
-            });
-            self.next = first;
-        }
-        let start = (self.next - first) as usize;
-        self.pending.extend(
-            log.events
-                .iter()
-                .skip(start)
-                .map(|e| Delivery::Event(e.clone())),
-        );
-        self.next = log.last_seq + 1;
-    }
-}
+use log::{Entry, Follow, Log};
 
 #[cfg(test)]
-#[path = "memory_tests.rs"]
 mod tests;
