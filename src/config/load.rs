@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Yaml};
 
+use super::access::ApiKeySetting;
 use super::secret::Secret;
-use super::settings::{ApiKeySetting, Settings};
+use super::settings::Settings;
 
 /// The old service's flat environment names and the keys they set.
 const FLAT_ENV: &[(&str, &str)] = &[

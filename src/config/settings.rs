@@ -8,7 +8,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::secret::{Secret, lenient_opt_string, lenient_string, non_empty_secret};
+use super::access::{ANONYMOUS, AgentSettings, AuthSettings, is_loopback};
+use super::llm::LlmSettings;
+use super::secret::{Secret, lenient_opt_string, lenient_string};
 
 /// All settings of the gateway.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -308,63 +310,6 @@ impl Default for McpSettings {
     }
 }
 
-/// `llm.*`: the OpenAI-compatible model behind plain-text commands.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct LlmSettings {
-    /// API key; no key (or an empty one) means no agent (plain text is refused, direct mode works).
-    #[serde(deserialize_with = "non_empty_secret")]
-    pub api_key: Option<Secret>,
-    /// Base URL of the Chat Completions API.
-    #[serde(deserialize_with = "lenient_string")]
-    pub base_url: String,
-    /// Model name.
-    #[serde(deserialize_with = "lenient_string")]
-    pub model: String,
-    /// Seconds one model request may take.
-    pub request_timeout_secs: u64,
-    pub temperature: Option<f32>,
-    pub max_tokens: Option<u32>,
-    /// Model rounds per command.
-    pub max_steps: u32,
-    /// Retries of a request on 429, 5xx and connection errors.
-    pub max_retries: u32,
-    /// Seconds a request may spend waiting between retries in total; a retry
-    /// that would go past it (a long `Retry-After`) is not made.
-    pub retry_max_secs: u64,
-    /// Characters of a tool result sent back to the model.
-    pub tool_result_max_chars: usize,
-    /// Messages kept per conversation (`metadata.conversation_id`).
-    pub conversation_max_messages: usize,
-    /// Bytes kept per conversation (the oldest messages go first).
-    pub conversation_max_bytes: usize,
-    /// Conversations kept in all (the least recently used go first).
-    pub conversation_max_count: usize,
-    /// Seconds an unused conversation is kept.
-    pub conversation_ttl_secs: u64,
-}
-
-impl Default for LlmSettings {
-    fn default() -> Self {
-        Self {
-            api_key: None,
-            base_url: "https://api.openai.com/v1".into(),
-            model: "gpt-4.1-mini".into(),
-            request_timeout_secs: 120,
-            temperature: None,
-            max_tokens: None,
-            max_steps: 30,
-            max_retries: 4,
-            retry_max_secs: 60,
-            tool_result_max_chars: 16_000,
-            conversation_max_messages: 40,
-            conversation_max_bytes: 256 * 1024,
-            conversation_max_count: 1000,
-            conversation_ttl_secs: 24 * 3600,
-        }
-    }
-}
-
 /// `limits.*`: protection against floods and slow clients.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -401,91 +346,6 @@ impl Default for LimitSettings {
             max_connections_per_addr: 1000,
         }
     }
-}
-
-/// `auth.*`: API keys (none configured: the gateway runs open).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AuthSettings {
-    pub api_keys: Vec<ApiKeySetting>,
-    /// Whether `/metrics` needs a key.
-    pub protect_metrics: bool,
-    /// Allows serving a non-loopback address without keys (anyone who can
-    /// reach the port can then run agents).
-    pub allow_open: bool,
-}
-
-/// What the agent does when the model asks for a destructive tool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DestructivePolicy {
-    /// A person approves or denies each call (the job waits).
-    #[default]
-    Approve,
-    /// Never: the model is told to ask the user to run it directly.
-    Deny,
-    /// Run it like any other tool.
-    Allow,
-}
-
-/// `agent.*`: what the LLM agent may do on its own.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AgentSettings {
-    pub destructive_tools: DestructivePolicy,
-    /// Seconds an approval request waits for an answer; no answer is a denial.
-    pub approval_timeout_secs: u64,
-}
-
-impl Default for AgentSettings {
-    fn default() -> Self {
-        Self {
-            destructive_tools: DestructivePolicy::Approve,
-            approval_timeout_secs: 300,
-        }
-    }
-}
-
-/// One API key and the scopes it grants.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApiKeySetting {
-    pub key: Secret,
-    #[serde(default)]
-    #[serde(deserialize_with = "lenient_opt_string")]
-    pub name: Option<String>,
-    #[serde(default = "all_scopes")]
-    pub scopes: Vec<String>,
-}
-
-/// The principal of a gateway without keys; no key may take its name.
-pub const ANONYMOUS: &str = "anonymous";
-
-impl ApiKeySetting {
-    /// The name jobs and logs know this key by: its configured name, or
-    /// `key-` and 8 bytes of the key's SHA-256 digest.
-    pub fn principal_name(&self) -> String {
-        use sha2::{Digest, Sha256};
-        if let Some(name) = &self.name {
-            return name.clone();
-        }
-        let digest = Sha256::digest(self.key.expose().as_bytes());
-        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-        format!("key-{hex}")
-    }
-}
-
-/// Whether `host` (an address or `localhost`) is a loopback one.
-pub fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_matches(['[', ']'])
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-fn all_scopes() -> Vec<String> {
-    vec!["read".into(), "run".into(), "admin".into()]
 }
 
 fn lenient_opt_path<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
