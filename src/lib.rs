@@ -24,6 +24,8 @@
 //!
 //! The conductor CLI double, also the `--demo` engine, is the `conductor-double` crate
 //! (`crates/conductor-double`); only the binary (`main.rs`) uses it.
+//! `scripts/check-layout.py` (run by the test command) keeps files under 500 lines and
+//! sibling modules free of import cycles.
 
 pub mod agent;
 pub mod auth;

@@ -2,9 +2,8 @@
 //! principal), running jobs in the background independently of their
 //! subscribers, ownership, cancel, approvals and waiting.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -12,58 +11,18 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::approval::{AnswerError, Approvals, Decision};
-use super::context::{Agent, JobContext, JobFailure, tool_failure};
+use super::approval::{AnswerError, Decision};
+use super::context::{Agent, JobContext};
+use super::error::{ApprovalError, CancelError, SubmitError};
 use super::event::JobEvent;
 use super::lock;
 use super::model::{JobId, JobRecord, JobState, now};
 use super::payload::{JobCommand, ParsedPayload};
-use super::slash::{HELP, Slash};
 use super::store::{Claim, Delivery, JobSpec, JobStore, JobUpdate, StoreError};
-use crate::auth::{MissingScope, Principal, Scopes};
+use super::task::{Finished, Handle, Handles, Runner};
+use crate::auth::{Principal, Scopes};
 use crate::conductor::Conductor;
 use crate::config::JobSettings;
-
-/// Why a job was not accepted.
-#[derive(Debug, thiserror::Error)]
-pub enum SubmitError {
-    #[error("too many jobs: {running} running and {queued} queued; try again shortly")]
-    TooMany { running: usize, queued: usize },
-    #[error("the gateway is shutting down and accepts no new jobs")]
-    ShuttingDown,
-    #[error("the job store is full (jobs.store_max_bytes); try again when running jobs finish")]
-    Full,
-    #[error(
-        "this Idempotency-Key was used with a different payload; use a new key for a new request"
-    )]
-    KeyReused,
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// Why a cancel did not apply.
-#[derive(Debug, thiserror::Error)]
-pub enum CancelError {
-    #[error("job {0} not found or expired")]
-    NotFound(String),
-    #[error("job already finished ({})", .0.state.as_str())]
-    Finished(Box<JobRecord>),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// Why an approval answer was not taken.
-#[derive(Debug, thiserror::Error)]
-pub enum ApprovalError {
-    #[error("job {0} not found or expired")]
-    NotFound(String),
-    #[error(transparent)]
-    NotPending(#[from] AnswerError),
-    #[error(transparent)]
-    Forbidden(#[from] MissingScope),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
 
 /// A job accepted by `submit`.
 #[derive(Debug, Clone)]
@@ -76,23 +35,12 @@ pub struct Submitted {
     pub finished: Option<Finished>,
 }
 
-/// The final record of a job, once it has one.
-pub type Finished = watch::Receiver<Option<JobRecord>>;
-
 /// An `Idempotency-Key` and the fingerprint of the payload it came with.
 #[derive(Debug, Clone)]
 pub struct Idempotency {
     pub key: String,
     pub fingerprint: String,
 }
-
-struct Handle {
-    cancel: CancellationToken,
-    approvals: Arc<Approvals>,
-    finished: Finished,
-}
-
-type Handles = Arc<Mutex<HashMap<JobId, Handle>>>;
 
 /// Starts, tracks and cancels jobs.
 pub struct JobManager {
@@ -534,147 +482,4 @@ impl JobManager {
         }
         self.store.get(job_id).await
     }
-}
-
-/// One job's background task.
-struct Runner {
-    ctx: JobContext,
-    command: JobCommand,
-    agent: Option<Arc<dyn Agent>>,
-    slots: Arc<Semaphore>,
-    queued: Arc<AtomicUsize>,
-    handles: Handles,
-    done: watch::Sender<Option<JobRecord>>,
-    instance: Arc<str>,
-}
-
-impl Runner {
-    #[tracing::instrument(skip_all, fields(job_id = %self.ctx.job_id))]
-    async fn run(self, permit: Option<OwnedSemaphorePermit>) {
-        let ctx = &self.ctx;
-        let permit = match permit {
-            Some(p) => Some(p),
-            None => {
-                ctx.emit(JobEvent::StatusUpdate {
-                    state: JobState::Queued,
-                    message: "waiting for a free run slot".into(),
-                })
-                .await;
-                let acquired = tokio::select! {
-                    p = self.slots.clone().acquire_owned() => p.ok(),
-                    _ = ctx.cancel.cancelled() => None,
-                };
-                self.queued.fetch_sub(1, Ordering::AcqRel);
-                acquired
-            }
-        };
-        let outcome = match permit {
-            None => Err(JobFailure::cancelled()),
-            Some(_permit) => {
-                let started = JobUpdate::Started {
-                    runner: self.instance.to_string(),
-                };
-                if let Err(e) = ctx.store.update(&ctx.job_id, started).await {
-                    tracing::warn!(error = %e, "job start not recorded");
-                }
-                ctx.emit(JobEvent::StatusUpdate {
-                    state: JobState::Running,
-                    message: "job running".into(),
-                })
-                .await;
-                tokio::select! {
-                    r = execute(ctx, &self.command, self.agent.as_deref()) => r,
-                    // Dropping the execution kills its CLI process groups.
-                    _ = ctx.cancel.cancelled() => Err(JobFailure::cancelled()),
-                }
-            }
-        };
-        let record = self.finish(outcome).await;
-        lock(&self.handles).remove(&ctx.job_id);
-        self.done.send_replace(record);
-    }
-
-    async fn finish(&self, outcome: Result<String, JobFailure>) -> Option<JobRecord> {
-        let ctx = &self.ctx;
-        let (state, result, error) = match outcome {
-            Ok(text) => {
-                ctx.emit(JobEvent::Result {
-                    result: text.clone(),
-                })
-                .await;
-                (JobState::Succeeded, Some(text), None)
-            }
-            Err(failure) => {
-                ctx.emit(JobEvent::Error {
-                    error: failure.message.clone(),
-                    state: failure.state,
-                })
-                .await;
-                (failure.state, None, Some(failure.message))
-            }
-        };
-        // The record is terminal before `end_of_stream`, so a client that saw the
-        // end and reads the job sees the final state.
-        let update = JobUpdate::Finished {
-            state,
-            result,
-            error,
-        };
-        let record = match ctx.store.update(&ctx.job_id, update).await {
-            Ok(record) => Some(record),
-            Err(e) => {
-                tracing::warn!(error = %e, "job end not recorded");
-                None
-            }
-        };
-        ctx.emit(JobEvent::EndOfStream {
-            state,
-            message: "stream complete".into(),
-        })
-        .await;
-        crate::metrics::job_finished(state);
-        tracing::info!(state = state.as_str(), "job finished");
-        record
-    }
-}
-
-/// Direct mode: tools and slash commands; plain text goes to the agent when there is one.
-async fn execute(
-    ctx: &JobContext,
-    command: &JobCommand,
-    agent: Option<&dyn Agent>,
-) -> Result<String, JobFailure> {
-    let tool = |name: &str, arguments: &serde_json::Value| {
-        let name = name.to_string();
-        let arguments = arguments.clone();
-        async move {
-            match ctx.run_tool(&name, arguments).await {
-                Ok(result) if !result.is_error => Ok(result.readable),
-                Ok(result) => Err(tool_failure(&result)),
-                Err(refused) => Err(JobFailure::failed(refused.to_string())),
-            }
-        }
-    };
-    match command {
-        JobCommand::Tool { name, arguments }
-        | JobCommand::Slash(Slash::Tool { name, arguments }) => tool(name, arguments).await,
-        JobCommand::Slash(Slash::Help) => Ok(HELP.to_string()),
-        JobCommand::Slash(Slash::Tools) => Ok(tool_list(&ctx.conductor)),
-        JobCommand::Invalid(message) => Err(JobFailure::failed(message.clone())),
-        JobCommand::Text(text) => match agent {
-            Some(agent) => agent.run(ctx, text).await,
-            None => Err(JobFailure::failed(format!(
-                "Plain-text commands need an LLM, and none is configured (set OPENAI_API_KEY, or llm.api_key in config.yaml). Meanwhile:\n{}",
-                *HELP
-            ))),
-        },
-    }
-}
-
-fn tool_list(conductor: &Conductor) -> String {
-    let mut text = String::from("Tools:\n");
-    for tool in conductor.tools() {
-        text.push_str(&format!("  {:<28} {}\n", tool.name, tool.description));
-    }
-    text
 }

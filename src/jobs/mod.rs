@@ -10,10 +10,13 @@
 //! - `payload`: finding the command in a request payload.
 //! - `slash`: the slash-command grammar of direct mode.
 //! - `context`: what an executor gets (emit events, run tools) and the `Agent` trait.
-//! - `manager`: admission, limits, idempotency, running, cancel, waiting.
+//! - `task`: one job's background task (run slot, execution, its end).
+//! - `error`: why submit, cancel or an approval answer was refused.
+//! - `manager`: admission, limits, idempotency, ownership, cancel, waiting.
 
 pub mod approval;
 pub mod context;
+pub mod error;
 pub mod event;
 pub mod manager;
 pub mod memory;
@@ -22,10 +25,12 @@ pub mod payload;
 pub mod slash;
 pub mod sqlite;
 pub mod store;
+pub mod task;
 
 pub use context::{Agent, JobContext, JobFailure};
+pub use error::{ApprovalError, CancelError, SubmitError};
 pub use event::JobEvent;
-pub use manager::{ApprovalError, CancelError, JobManager, SubmitError, Submitted};
+pub use manager::{JobManager, Submitted};
 pub use model::{JobId, JobRecord, JobState};
 pub use payload::PayloadError;
 pub use store::{Delivery, JobStore, StoreError};
