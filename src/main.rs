@@ -63,7 +63,9 @@ fn config_check(path: Option<&std::path::Path>) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let backend = settings.store.effective(false);
     let store = runtime
-        .block_on(async { conductor_gateway::startup::open_store(&settings, false) })
+        .block_on(conductor_gateway::startup::open_store(
+            &settings, false, None,
+        ))
         .with_context(|| format!("the {} job store cannot be opened", backend.as_str()))?;
     runtime
         .block_on(store.ping())

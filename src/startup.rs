@@ -12,6 +12,7 @@ use crate::conductor::Conductor;
 use crate::config::{Settings, StoreBackend};
 use crate::http::serve::{ServeOptions, serve};
 use crate::jobs::memory::{ConversationLimits, MemoryLimits, MemoryStore};
+use crate::jobs::redis::{RedisOptions, RedisStore};
 use crate::jobs::sqlite::SqliteStore;
 use crate::jobs::{JobManager, JobStore};
 use crate::limits::Limiter;
@@ -86,7 +87,12 @@ impl Application {
 
         let shutdown = Shutdown::new();
         let (instance, conductor) = build_conductor(&settings, &shutdown.cancel_all);
-        let store = open_store(&settings, demo_workspace.is_some())?;
+        let store = open_store(
+            &settings,
+            demo_workspace.is_some(),
+            Some((&instance, &shutdown.stopping)),
+        )
+        .await?;
         let limiter = Arc::new(Limiter::new(&settings.limits));
         spawn_sweeper(
             store.clone(),
@@ -116,6 +122,8 @@ impl Application {
                 "jobs left by the last run: the running ones failed, the queued ones run now"
             );
         }
+        jobs.follow_remote_cancels();
+        spawn_adopter(jobs.clone(), shutdown.stopping.clone());
         let auth = Arc::new(Authenticator::new(&settings.auth));
         if auth.is_open() && !crate::config::is_loopback(&settings.server.host) {
             // Only reachable with `auth.allow_open: true`; say what it means.
@@ -281,8 +289,13 @@ pub fn run_stdio(
     result
 }
 
-/// The configured job store.
-pub fn open_store(settings: &Settings, demo: bool) -> anyhow::Result<Arc<dyn JobStore>> {
+/// The configured job store. A replica of a shared store names itself and
+/// the token that ends its lease; `config check` passes `None`.
+pub async fn open_store(
+    settings: &Settings,
+    demo: bool,
+    replica: Option<(&str, &CancellationToken)>,
+) -> anyhow::Result<Arc<dyn JobStore>> {
     let limits = memory_limits(settings);
     Ok(match settings.store.effective(demo) {
         StoreBackend::Memory => Arc::new(MemoryStore::new(limits)),
@@ -294,8 +307,50 @@ pub fn open_store(settings: &Settings, demo: bool) -> anyhow::Result<Arc<dyn Job
             tracing::info!(path = %path.display(), "job store: SQLite");
             Arc::new(store)
         }
-        StoreBackend::Redis => anyhow::bail!("store.backend redis is not available in this build"),
+        StoreBackend::Redis => {
+            let url = settings
+                .store
+                .redis_url
+                .as_ref()
+                .context("store.redis_url (REDIS_URL) is not set")?;
+            let options = RedisOptions {
+                url: url.expose().to_string(),
+                prefix: settings.store.redis_prefix.clone(),
+                instance: replica.map_or_else(|| "config-check".into(), |(i, _)| i.to_string()),
+                lease: Duration::from_secs(settings.store.lease_secs.max(1)),
+            };
+            let store = RedisStore::open(options, limits, replica.map(|(_, s)| s.clone()))
+                .await
+                .context("connecting to Redis (store.redis_url)")?;
+            tracing::info!(prefix = %settings.store.redis_prefix, "job store: Redis");
+            Arc::new(store)
+        }
     })
+}
+
+/// With a store shared by replicas: looks for the jobs of replicas that died
+/// twice per lease, and settles them.
+fn spawn_adopter(jobs: Arc<JobManager>, stopping: CancellationToken) {
+    let Some(lease) = jobs.store().lease() else {
+        return;
+    };
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval((lease / 2).max(Duration::from_millis(100)));
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => match jobs.adopt_orphans().await {
+                    Ok((0, 0)) => {}
+                    Ok((interrupted, queued)) => tracing::warn!(
+                        interrupted,
+                        queued,
+                        "jobs of a stopped replica: the running ones failed, the queued ones run here"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "looking for a stopped replica's jobs failed"),
+                },
+                _ = stopping.cancelled() => break,
+            }
+        }
+    });
 }
 
 /// Drops expired jobs and idle rate-limit entries now and then, so memory stays bounded.

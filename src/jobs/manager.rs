@@ -18,11 +18,17 @@ use super::event::JobEvent;
 use super::lock;
 use super::model::{JobId, JobRecord, JobState, now};
 use super::payload::{JobCommand, ParsedPayload};
-use super::store::{Claim, Delivery, JobSpec, JobStore, JobUpdate, StoreError};
+use super::store::{Claim, Delivery, JobSpec, JobStore, JobUpdate, Recovered, StoreError};
 use super::task::{Finished, Handle, Handles, Runner};
 use crate::auth::{Principal, Scopes};
 use crate::conductor::Conductor;
 use crate::config::JobSettings;
+
+/// Why a job that was running failed, after this gateway's restart.
+const RESTARTED: &str = "interrupted: the gateway restarted while the job was running";
+/// Why a job that was running failed, after the replica running it stopped.
+const REPLICA_STOPPED: &str =
+    "interrupted: the gateway replica running the job stopped (its lease expired)";
 
 /// A job accepted by `submit`.
 #[derive(Debug, Clone)]
@@ -289,6 +295,37 @@ impl JobManager {
     /// fail (their leftover processes are killed first), queued ones run.
     pub async fn recover(&self) -> Result<(usize, usize), StoreError> {
         let recovered = self.store.recover().await?;
+        let why = match self.store.lease() {
+            Some(_) => REPLICA_STOPPED,
+            None => RESTARTED,
+        };
+        self.settle(recovered, why).await
+    }
+
+    /// Settles the jobs of replicas that died (a shared store): the same as
+    /// after a restart, for jobs another replica held.
+    pub async fn adopt_orphans(&self) -> Result<(usize, usize), StoreError> {
+        let orphans = self.store.adopt_orphans().await?;
+        self.settle(orphans, REPLICA_STOPPED).await
+    }
+
+    /// Cancels the jobs this replica runs when another replica asks.
+    pub fn follow_remote_cancels(&self) {
+        let Some(mut requests) = self.store.cancel_requests() else {
+            return;
+        };
+        let handles = self.handles.clone();
+        tokio::spawn(async move {
+            while let Some(job_id) = requests.recv().await {
+                if let Some(handle) = lock(&handles).get(&job_id) {
+                    tracing::info!(job_id = %job_id, "cancelled at another replica's request");
+                    handle.cancel.cancel();
+                }
+            }
+        });
+    }
+
+    async fn settle(&self, recovered: Recovered, why: &str) -> Result<(usize, usize), StoreError> {
         let mut dead: Vec<String> = recovered
             .interrupted
             .iter()
@@ -309,8 +346,7 @@ impl JobManager {
         }
         let interrupted = recovered.interrupted.len();
         for (job, _) in recovered.interrupted {
-            let message =
-                "interrupted: the gateway restarted while the job was running".to_string();
+            let message = why.to_string();
             self.store
                 .append(
                     &job.job_id,
@@ -401,6 +437,10 @@ impl JobManager {
             handle.cancel.cancel();
             handle.finished.clone()
         });
+        if finished.is_none() {
+            // Running on another replica (a shared store): that one stops it.
+            self.store.request_cancel(job_id).await?;
+        }
         let record = self
             .wait(job_id, finished, Duration::from_secs(60))
             .await?

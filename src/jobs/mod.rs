@@ -6,6 +6,7 @@
 //! - `store`: the `JobStore` trait (records, event logs, conversations, idempotency).
 //! - `memory`: the in-memory store (also the live half of the durable ones).
 //! - `sqlite`: the durable single-node store (one file, WAL, batched writes).
+//! - `redis`: the store shared by replicas (Streams, leases, cancel requests).
 //! - `approval`: pending approvals of destructive tool calls.
 //! - `payload`: finding the command in a request payload.
 //! - `slash`: the slash-command grammar of direct mode.
@@ -22,6 +23,7 @@ pub mod manager;
 pub mod memory;
 pub mod model;
 pub mod payload;
+pub mod redis;
 pub mod slash;
 pub mod sqlite;
 pub mod store;

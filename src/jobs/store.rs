@@ -27,6 +27,17 @@ pub struct StoredEvent {
     pub terminal: bool,
 }
 
+impl StoredEvent {
+    /// The event's JSON, as in the frame's `data:` line.
+    pub fn data(&self) -> &str {
+        let frame = std::str::from_utf8(&self.frame).unwrap_or_default();
+        frame
+            .split_once("\ndata: ")
+            .map(|(_, rest)| rest.trim_end_matches('\n'))
+            .unwrap_or_default()
+    }
+}
+
 /// What a subscriber receives.
 #[derive(Debug, Clone)]
 pub enum Delivery {
@@ -154,4 +165,21 @@ pub trait JobStore: Send + Sync + 'static {
     }
     /// Drops what is past its retention (called periodically).
     async fn expire(&self) {}
+    /// Shared by replicas: how long a replica's hold on its jobs lasts, so
+    /// that others look for orphans that often; `None` for a single process.
+    fn lease(&self) -> Option<Duration> {
+        None
+    }
+    /// The unfinished jobs of replicas that died, each taken by one replica.
+    async fn adopt_orphans(&self) -> Result<Recovered, StoreError> {
+        Ok(Recovered::default())
+    }
+    /// Asks whichever replica runs the job to cancel it.
+    async fn request_cancel(&self, _job_id: &JobId) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Cancel requests from other replicas (taken once, by the job manager).
+    fn cancel_requests(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<JobId>> {
+        None
+    }
 }

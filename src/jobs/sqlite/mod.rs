@@ -176,12 +176,7 @@ impl JobStore for SqliteStore {
                 .await
                 .map(|r| r.map_or(0, |r| r.last_event_id));
         };
-        let frame = std::str::from_utf8(&stored.frame).unwrap_or_default();
-        let data = frame
-            .split_once("\ndata: ")
-            .map(|(_, rest)| rest.trim_end_matches('\n'))
-            .unwrap_or_default()
-            .to_string();
+        let data = stored.data().to_string();
         self.writer.send(Op::Append {
             job: job_id.clone(),
             seq: stored.seq,

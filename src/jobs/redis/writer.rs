@@ -1,0 +1,194 @@
+//! The ordered writer: every record change and event of the jobs this
+//! replica runs goes, in order, through one task that sends them to Redis in
+//! pipelined batches. While Redis is unreachable the batch is kept and
+//! retried (appends are idempotent), so a Redis restart loses nothing this
+//! replica still holds; `/health` reports the failure meanwhile.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+use tokio::sync::{mpsc, oneshot};
+
+use super::keys::Keys;
+use crate::jobs::lock;
+use crate::jobs::model::{JobId, JobRecord};
+use crate::jobs::store::JobSpec;
+
+/// Appends one event unless its sequence number is already stored (a retried
+/// batch), moves the job's `last`, and on the terminal event starts the
+/// retention clock and drops the job from the active set.
+const APPEND: &str = r"
+local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
+if tonumber(ARGV[1]) <= last then return 0 end
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], ARGV[1] .. '-0', 'd', ARGV[2], 't', ARGV[3])
+redis.call('HSET', KEYS[1], 'last', ARGV[1])
+if ARGV[3] == '1' then
+  redis.call('EXPIRE', KEYS[1], ARGV[5])
+  redis.call('EXPIRE', KEYS[2], ARGV[5])
+  redis.call('SREM', KEYS[3], ARGV[6])
+end
+return 1
+";
+
+pub enum Op {
+    /// A job's record as it stands now, with what else changed.
+    Record {
+        record: Box<JobRecord>,
+        spec: Option<Box<JobSpec>>,
+        /// `by` (accepted) or `runner` (started): the instance.
+        by: Option<String>,
+        runner: Option<String>,
+    },
+    Append {
+        job: JobId,
+        seq: u64,
+        terminal: bool,
+        data: String,
+    },
+    /// Answered once everything queued before it is in Redis.
+    Flush(oneshot::Sender<()>),
+}
+
+/// What the writer needs to know of the store's bounds.
+#[derive(Clone)]
+pub struct Bounds {
+    pub max_events: usize,
+    pub retention: Duration,
+}
+
+pub struct Writer {
+    tx: mpsc::UnboundedSender<Op>,
+    failure: Arc<Mutex<Option<String>>>,
+}
+
+impl Writer {
+    pub fn start(conn: ConnectionManager, keys: Arc<Keys>, bounds: Bounds) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let failure = Arc::new(Mutex::new(None));
+        tokio::spawn(run(conn, keys, bounds, rx, failure.clone()));
+        Self { tx, failure }
+    }
+
+    pub fn send(&self, op: Op) {
+        let _ = self.tx.send(op);
+    }
+
+    /// Waits until what was sent so far is in Redis, at most `limit`.
+    pub async fn flush(&self, limit: Duration) -> bool {
+        let (done, wait) = oneshot::channel();
+        self.send(Op::Flush(done));
+        matches!(tokio::time::timeout(limit, wait).await, Ok(Ok(())))
+    }
+
+    /// Why the last batch failed, while it is being retried.
+    pub fn failure(&self) -> Option<String> {
+        lock(&self.failure).clone()
+    }
+}
+
+async fn run(
+    mut conn: ConnectionManager,
+    keys: Arc<Keys>,
+    bounds: Bounds,
+    mut rx: mpsc::UnboundedReceiver<Op>,
+    failure: Arc<Mutex<Option<String>>>,
+) {
+    // 0 deletes at once, as the memory store forgets at once.
+    let retention = bounds.retention.as_secs();
+    while let Some(first) = rx.recv().await {
+        let mut ops = vec![first];
+        while ops.len() < 512 {
+            match rx.try_recv() {
+                Ok(op) => ops.push(op),
+                Err(_) => break,
+            }
+        }
+        let mut pipe = redis::pipe();
+        let mut flushes = Vec::new();
+        for op in ops {
+            match op {
+                Op::Record {
+                    record,
+                    spec,
+                    by,
+                    runner,
+                } => {
+                    let key = keys.job(&record.job_id);
+                    let json = serde_json::to_string(&record).unwrap_or_default();
+                    pipe.hset(&key, "record", json).ignore();
+                    if let Some(spec) = spec {
+                        let json = serde_json::to_string(&spec).unwrap_or_default();
+                        pipe.hset(&key, "spec", json).ignore();
+                    }
+                    if let Some(by) = by {
+                        pipe.hset(&key, "by", by).ignore();
+                    }
+                    if let Some(runner) = runner {
+                        pipe.hset(&key, "runner", runner).ignore();
+                    }
+                    let id = record.job_id.as_str();
+                    pipe.zadd(keys.index(), id, record.created_at).ignore();
+                    if record.state.is_terminal() {
+                        pipe.srem(keys.active(), id).ignore();
+                        pipe.expire(&key, retention as i64).ignore();
+                    } else {
+                        pipe.sadd(keys.active(), id).ignore();
+                    }
+                }
+                Op::Append {
+                    job,
+                    seq,
+                    terminal,
+                    data,
+                } => {
+                    // EVAL with the source: Redis caches it by digest, and a
+                    // restarted Redis needs no reload.
+                    pipe.cmd("EVAL")
+                        .arg(APPEND)
+                        .arg(3)
+                        .arg(keys.job(&job))
+                        .arg(keys.events(&job))
+                        .arg(keys.active())
+                        .arg(seq)
+                        .arg(data)
+                        .arg(if terminal { "1" } else { "0" })
+                        .arg(bounds.max_events.max(1))
+                        .arg(retention)
+                        .arg(job.as_str())
+                        .ignore();
+                }
+                Op::Flush(done) => flushes.push(done),
+            }
+        }
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            match send(&mut conn, &pipe).await {
+                Ok(()) => {
+                    *lock(&failure) = None;
+                    break;
+                }
+                Err(e) => {
+                    let why = e.to_string();
+                    if lock(&failure).as_deref() != Some(why.as_str()) {
+                        tracing::warn!(error = %why, "writing to Redis failed; retrying");
+                    }
+                    *lock(&failure) = Some(why);
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                }
+            }
+        }
+        for done in flushes {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// One round trip for the whole batch.
+async fn send(conn: &mut ConnectionManager, pipe: &redis::Pipeline) -> redis::RedisResult<()> {
+    if pipe.is_empty() {
+        return Ok(());
+    }
+    pipe.query_async::<()>(conn).await
+}
