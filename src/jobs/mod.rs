@@ -13,7 +13,8 @@
 //! - `context`: what an executor gets (emit events, run tools) and the `Agent` trait.
 //! - `task`: one job's background task (run slot, execution, its end).
 //! - `error`: why submit, cancel or an approval answer was refused.
-//! - `manager`: admission, limits, idempotency, ownership, cancel, waiting.
+//! - `manager`: admission, limits, idempotency, ownership, cancel, waiting;
+//!   `manager/recovery`: jobs left by a restart or a dead replica, remote cancels.
 
 pub mod approval;
 pub mod context;

@@ -1,14 +1,18 @@
 //! The gateway as a separate process, for what a test cannot do in-process:
 //! signals, restarts, its own environment.
 
+#![allow(dead_code)]
+
 use std::path::Path;
 use std::process::Stdio;
 
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::helpers::DEADLINE;
+use crate::helpers::{DEADLINE, Sse, collect_events};
 
 pub use crate::app::BIN;
 
@@ -42,17 +46,139 @@ pub async fn start(dir: &Path, settings: &Value, env: &[(&str, &str)]) -> (Child
         .expect("the gateway starts");
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let port = tokio::time::timeout(DEADLINE, async {
+        let mut said = String::new();
         while let Some(line) = lines.next_line().await.unwrap() {
+            said.push_str(&line);
+            said.push('\n');
             if let Some(rest) = line.split(" http=").nth(1) {
                 let addr = rest.split_whitespace().next().unwrap();
                 return addr.rsplit(':').next().unwrap().parse::<u16>().unwrap();
             }
         }
-        panic!("the gateway exited before listening");
+        panic!("the gateway exited before listening:\n{said}");
     })
     .await
     .expect("the gateway says where it listens");
     // Keep reading so the pipe never fills.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     (child, port)
+}
+
+/// A gateway process and a client of its HTTP port.
+pub struct Gateway {
+    pub child: Child,
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+impl Gateway {
+    /// Starts `serve` with `settings` (see `start`).
+    pub async fn start(dir: &Path, settings: &Value) -> Self {
+        let (child, port) = start(dir, settings, &[]).await;
+        Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::builder()
+                .timeout(DEADLINE)
+                .build()
+                .unwrap(),
+        }
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Value {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        r.json().await.unwrap()
+    }
+
+    pub async fn job(&self, id: &str) -> Value {
+        let r = self
+            .client
+            .get(format!("{}/api/v1/jobs/{id}", self.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{id} is known");
+        r.json().await.unwrap()
+    }
+
+    pub async fn stream(&self, id: &str, after: Option<u64>) -> Vec<Sse> {
+        let mut req = self.client.get(format!("{}/api/v1/stream/{id}", self.base));
+        if let Some(after) = after {
+            req = req.header("Last-Event-ID", after.to_string());
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        collect_events(r, usize::MAX).await
+    }
+
+    pub async fn stop(mut self, signal: Signal) {
+        kill(Pid::from_raw(self.child.id().unwrap() as i32), signal).unwrap();
+        tokio::time::timeout(DEADLINE, self.child.wait())
+            .await
+            .expect("the gateway exits")
+            .unwrap();
+    }
+
+    /// Waits until `/health` says whether the job store answers (`checks.store.ok`),
+    /// and returns the body.
+    pub async fn until_store_ok(&self, ok: bool) -> Value {
+        tokio::time::timeout(DEADLINE, async {
+            loop {
+                let url = format!("{}/health", self.base);
+                let health: Value = match self.client.get(url).send().await {
+                    Ok(r) => r.json().await.unwrap_or(Value::Null),
+                    Err(_) => Value::Null,
+                };
+                if health["checks"]["store"]["ok"] == ok {
+                    return health;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("the store check never became {ok}"))
+    }
+
+    /// Waits until the job is in `state`.
+    pub async fn until(&self, id: &str, state: &str) {
+        tokio::time::timeout(DEADLINE, async {
+            while self.job(id).await["state"] != state {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{id} never became {state}"));
+    }
+}
+
+/// The pids the CLI double logged (itself and the child it left), once it has.
+pub async fn cli_pids(log: &Path) -> Vec<i32> {
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            let found: Vec<i32> = text
+                .lines()
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                .filter_map(|e| {
+                    Some([
+                        e.get("pid")?.as_i64()? as i32,
+                        e.get("child_pid")?.as_i64()? as i32,
+                    ])
+                })
+                .flatten()
+                .collect();
+            if !found.is_empty() {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the double reports its processes")
 }
