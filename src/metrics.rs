@@ -5,6 +5,11 @@
 //! of series stays fixed. The request path's handles are registered once per
 //! route ([`HttpMetrics`]), so counting a request is an atomic add, not a
 //! registry lookup.
+//!
+//! The same events also feed [`window`], the last hour in per-minute buckets
+//! that the console's status summary reads.
+
+pub mod window;
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -134,6 +139,7 @@ pub fn cli_run(outcome: impl Label, elapsed: Duration) {
     counter!("conductor_gateway_cli_runs_total", "outcome" => outcome.label()).increment(1);
     histogram!("conductor_gateway_cli_run_duration_seconds", "outcome" => outcome.label())
         .record(elapsed.as_secs_f64());
+    window::WINDOW.cli_run(window::unix_now(), elapsed);
 }
 
 pub fn job_submitted() {
@@ -144,14 +150,17 @@ pub fn job_submitted() {
 pub fn job_finished(state: impl Label) {
     counter!("conductor_gateway_jobs_finished_total", "state" => state.label()).increment(1);
     gauge!("conductor_gateway_jobs_active").decrement(1.0);
+    window::WINDOW.job_finished(window::unix_now(), state.label());
 }
 
 pub fn sse_subscribers(delta: f64) {
     gauge!("conductor_gateway_sse_subscribers").increment(delta);
+    window::WINDOW.sse_streams(delta as i64);
 }
 
 pub fn mcp_sessions_set(open: f64) {
     gauge!("conductor_gateway_mcp_sessions").set(open);
+    window::WINDOW.mcp_sessions(open as u64);
 }
 
 pub fn mcp_call(tool: &'static str, outcome: &'static str) {
@@ -173,6 +182,7 @@ pub fn llm_tokens(kind: &'static str, count: u64) {
 
 pub fn rate_limited() {
     counter!("conductor_gateway_rate_limited_total").increment(1);
+    window::WINDOW.refused(window::unix_now());
 }
 
 pub fn connections_refused() {

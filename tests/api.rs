@@ -38,6 +38,8 @@ mod schema_check;
 mod security;
 #[path = "api/shutdown.rs"]
 mod shutdown;
+#[path = "api/status.rs"]
+mod status;
 #[path = "api/stream.rs"]
 mod stream;
 #[path = "api/tool_injection.rs"]

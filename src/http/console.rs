@@ -46,6 +46,9 @@ static ASSETS: &[Asset] = &[
     asset!("js/tools.js", JS),
     asset!("js/schema.js", JS),
     asset!("js/status.js", JS),
+    asset!("js/glance.js", JS),
+    asset!("js/charts.js", JS),
+    asset!("js/steps.js", JS),
 ];
 
 /// Only the gateway itself: no CDN, no inline script, no framing by other sites.

@@ -10,7 +10,7 @@
 //! - `body`: bodies read within size and time limits; the JSON body extractor.
 //! - `front`: what every request goes through first (ids, client, origin, body, errors, metrics).
 //! - `observe`: request ids, request metrics and `/metrics`.
-//! - `health`, `tools`, `jobs`, `stream`, `execute`, `console`: the handlers.
+//! - `health`, `tools`, `jobs`, `stream`, `execute`, `status`, `console`: the handlers.
 //! - `openapi`: `/openapi.json` (from the route table and the handlers' types) and `/docs`.
 //! - `operation`: one documented operation, built next to its handler.
 //! - `serve`: the accept loop (connection caps, idle and header timeouts, graceful shutdown).
@@ -31,6 +31,7 @@ pub mod origin;
 pub mod route;
 pub mod routes;
 pub mod serve;
+mod status;
 pub mod stream;
 pub mod tools;
 

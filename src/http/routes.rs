@@ -9,7 +9,7 @@ use axum::routing::{get, on, post};
 
 use super::route::route;
 pub use super::route::{Access, Route, RouteId};
-use super::{console, execute, health, jobs, observe, openapi, stream, tools};
+use super::{console, execute, health, jobs, observe, openapi, status, stream, tools};
 use crate::auth::Scope;
 
 /// The table.
@@ -93,6 +93,13 @@ pub static ROUTES: &[Route] = &[
         Access::Scope(Scope::Run),
         || post(jobs::approve),
         Some(jobs::doc_approve),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/status/summary",
+        Access::Scope(Scope::Read),
+        || get(status::summary),
+        Some(status::doc),
     ),
     route(
         Method::GET,

@@ -62,6 +62,9 @@ impl Reservation {
                 session.used = Instant::now();
                 open.insert(id.to_string(), session);
             }
+            let count = open.len();
+            drop(open);
+            crate::metrics::mcp_sessions_set(count as f64);
         }
     }
 }
@@ -126,7 +129,12 @@ impl Sessions {
     }
 
     pub fn remove(&self, id: &str) {
-        lock(&self.open).remove(id);
+        let count = {
+            let mut open = lock(&self.open);
+            open.remove(id);
+            open.len()
+        };
+        crate::metrics::mcp_sessions_set(count as f64);
     }
 
     pub fn count(&self) -> usize {

@@ -58,6 +58,7 @@ async fn every_route_needs_a_key_with_the_right_scope() {
     let routes: Vec<(Method, String, Option<Value>, &str)> = vec![
         (Method::GET, "/api/v1/tools".into(), None, "read"),
         (Method::GET, "/api/v1/jobs".into(), None, "read"),
+        (Method::GET, "/api/v1/status/summary".into(), None, "read"),
         (Method::GET, format!("/api/v1/jobs/{job}"), None, "read"),
         (Method::GET, format!("/api/v1/stream/{job}"), None, "read"),
         (

@@ -153,3 +153,48 @@ async fn a_session_belongs_to_the_key_that_opened_it() {
         "{answer}"
     );
 }
+
+/// Open MCP sessions as the REST status summary counts them.
+async fn open_sessions(app: &TestApp) -> u64 {
+    let r = within(
+        "the status summary",
+        app.client.get(app.url("/api/v1/status/summary")).send(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    body["streams"]["mcp_sessions"].as_u64().expect("a count")
+}
+
+/// Reads the summary until it counts `n` open sessions.
+async fn wait_sessions(app: &TestApp, n: u64) {
+    within(&format!("{n} open sessions in the summary"), async {
+        while open_sessions(app).await != n {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_status_summary_counts_sessions_as_they_open_and_close() {
+    let app = spawn_with(|s| s.limits.requests_per_second = 0).await;
+    assert_eq!(open_sessions(&app).await, 0);
+    let first = initialize(&app, None).await;
+    assert_eq!(first.status(), 200);
+    let session = first.headers()["mcp-session-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(initialize(&app, None).await.status(), 200);
+    wait_sessions(&app, 2).await;
+    let delete = app
+        .client
+        .delete(app.mcp_url("/mcp"))
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-11-25")
+        .send();
+    assert_eq!(within("DELETE", delete).await.unwrap().status(), 204);
+    wait_sessions(&app, 1).await;
+}

@@ -1,8 +1,10 @@
-// The Status screen and the header badge: the gateway's health with the reason
-// when degraded, and the API key kept in this tab's session storage.
+// The Status screen and the header badge: the system at a glance (charts from
+// the gateway's own counters, refreshed live), the gateway's health with the
+// reason when degraded, and the API key kept in this tab's session storage.
 
 import { h, replace } from './dom.js';
 import { get, getApiKey, setApiKey } from './api.js';
+import { Glance } from './glance.js';
 
 const CHECK_NAMES = { conductor: 'Conductor CLI', llm: 'Language model' };
 
@@ -10,6 +12,7 @@ let root;
 let details;
 let keyInput;
 let keyStatus;
+let glance;
 
 /** Why the gateway is degraded, one line per failing check. */
 export function reasons(health) {
@@ -60,9 +63,12 @@ export function mount(el) {
     e.preventDefault();
     saveKey(keyInput.value);
   });
+  glance = new Glance();
   replace(root,
     h('h1', { id: 'status-title', tabindex: '-1' }, 'Status'),
     h('div', { class: 'toolbar' }, h('button', { type: 'button', onclick: () => show() }, 'Check again')),
+    glance.root,
+    h('h2', {}, 'Health'),
     details,
     h('h2', {}, 'Access'),
     keyForm);
@@ -80,8 +86,15 @@ function describeKey() {
   keyStatus.textContent = key ? `A key is set for this tab (ending …${key.slice(-4)}).` : 'No key set.';
 }
 
+/** Leaving the screen stops the live figures. */
+export function hide() {
+  if (glance) glance.stop();
+}
+
 export async function show() {
   describeKey();
+  glance.stop();
+  glance.start();
   details.replaceChildren(h('p', { class: 'muted', role: 'status' }, 'Checking…'));
   let health;
   try {
@@ -99,8 +112,9 @@ export async function show() {
   const endpoints = Object.entries(health.endpoints || {}).map(([k, v]) => [h('dt', {}, k), h('dd', {}, h('code', {}, v))]);
   details.replaceChildren(
     h('p', { id: 'health-status', class: 'badge big', dataset: { status: healthy ? 'healthy' : 'degraded' } }, healthy ? 'Healthy' : 'Degraded'),
-    why.length ? h('div', { class: 'reasons' }, h('p', {}, 'Why:'), h('ul', { id: 'health-reasons' }, why.map((r) => h('li', {}, r)))) : null,
-    h('h2', {}, 'Checks'),
+    // replaceChildren writes a null as the text "null": leave the part out instead.
+    ...(why.length ? [h('div', { class: 'reasons' }, h('p', {}, 'Why:'), h('ul', { id: 'health-reasons' }, why.map((r) => h('li', {}, r))))] : []),
+    h('h3', {}, 'Checks'),
     h('ul', { class: 'checks' }, checks),
     h('dl', { class: 'facts' },
       h('dt', {}, 'Service'), h('dd', {}, `${health.service || ''} ${health.version || ''}`),

@@ -54,7 +54,8 @@ test('a read-only key may read but not run', async () => {
   assert.match(await refused(page, '/list'), /^This API key is not allowed to do that: .*run/);
   await page.goto(`${env.securedGateway}/#/agents`);
   await page.locator('.agent-card').first().waitFor();
-  assertNoProblems(problems, [/status of 403/]);
+  // The Status screen's figures were read with the previous, wrong key.
+  assertNoProblems(problems, [/status of 403/, /status of 401/]);
 });
 
 test('with a key, requests carry it and the stream gets it as access_token', async () => {
@@ -79,5 +80,7 @@ test('with a key, requests carry it and the stream gets it as access_token', asy
   await page.getByRole('button', { name: 'Forget key' }).click();
   await page.getByText('No key set.').waitFor();
   assert.equal(await page.evaluate(() => sessionStorage.getItem('conductor-gateway.api-key')), null);
-  assertNoProblems(problems);
+  // Without a key the Status screen's figures are refused, and it says so.
+  await page.locator('#screen-status .glance [role="alert"]', { hasText: 'needs an API key' }).waitFor();
+  assertNoProblems(problems, [/status of 401/]);
 });
