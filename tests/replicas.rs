@@ -15,3 +15,5 @@ mod redis_server;
 
 #[path = "replicas/cluster.rs"]
 mod cluster;
+#[path = "replicas/mcp.rs"]
+mod mcp;

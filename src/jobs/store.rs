@@ -182,4 +182,33 @@ pub trait JobStore: Send + Sync + 'static {
     fn cancel_requests(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<JobId>> {
         None
     }
+    /// This replica's name among those sharing the store; `None` for a single process.
+    fn replica(&self) -> Option<&str> {
+        None
+    }
+    /// Records that this replica holds a legacy MCP session for `owner`
+    /// (`None`: it ended), so other replicas relay its messages here.
+    async fn hold_session(&self, _session: &str, _owner: Option<&str>) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Hands a legacy MCP message to the replica named; whether that replica
+    /// holds the session for the message's owner and is listening.
+    async fn relay(&self, _replica: &str, _message: &Relayed) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+    /// Legacy MCP messages other replicas relayed to this one (taken once).
+    fn relayed(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<Relayed>> {
+        None
+    }
+}
+
+/// A legacy MCP `POST /messages` that reached a replica other than the one
+/// holding its session.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Relayed {
+    pub session: String,
+    /// The key that posted it: the session's owner must be the same.
+    pub owner: String,
+    /// The JSON-RPC message, as posted.
+    pub body: String,
 }

@@ -8,6 +8,10 @@
 //! handler runs over a pair of channels. The stream's lifetime is the
 //! session's: when the response is dropped (the client went away), the
 //! session is removed and its running calls are cancelled.
+//!
+//! With a store shared by replicas, a session id starts with the name of the
+//! replica holding it (`<replica>.<random>`), and a message posted to
+//! another replica is relayed to that one through the store.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -30,6 +34,8 @@ use tokio_util::task::TaskTracker;
 use super::handler::{ConductorMcp, McpContext};
 use super::sessions::Sessions;
 use crate::auth::Principal;
+use crate::jobs::JobStore;
+use crate::jobs::store::Relayed;
 
 /// Messages a session buffers from the client before `POST` waits.
 const INBOX: usize = 64;
@@ -44,6 +50,7 @@ pub struct LegacySessions {
     tracker: TaskTracker,
     inboxes: Arc<Mutex<HashMap<String, Inbox>>>,
     caps: Arc<Sessions>,
+    store: Arc<dyn JobStore>,
 }
 
 /// A session's channel and the key that opened it.
@@ -55,12 +62,68 @@ struct Inbox {
 }
 
 impl LegacySessions {
-    pub fn new(ctx: McpContext, tracker: TaskTracker, caps: Arc<Sessions>) -> Self {
-        Self {
+    pub fn new(
+        ctx: McpContext,
+        tracker: TaskTracker,
+        caps: Arc<Sessions>,
+        store: Arc<dyn JobStore>,
+    ) -> Self {
+        let sessions = Self {
             ctx,
             tracker,
             inboxes: Arc::new(Mutex::new(HashMap::new())),
             caps,
+            store,
+        };
+        if let Some(mut relayed) = sessions.store.relayed() {
+            let local = sessions.clone();
+            tokio::spawn(async move {
+                while let Some(m) = relayed.recv().await {
+                    let Some(inbox) = local.inbox(&m.session, &m.owner) else {
+                        continue;
+                    };
+                    if let Ok(message) = serde_json::from_str::<ClientJsonRpcMessage>(&m.body) {
+                        let _ = inbox.send(message).await;
+                    }
+                }
+            });
+        }
+        sessions
+    }
+
+    /// A new session id: the replica's name first when replicas share the store.
+    fn new_id(&self) -> String {
+        let random = uuid::Uuid::new_v4().simple().to_string();
+        match self.store.replica() {
+            Some(replica) => format!("{replica}.{random}"),
+            None => random,
+        }
+    }
+
+    /// Whether the id names a session of another replica.
+    fn elsewhere(&self, id: &str) -> bool {
+        match (id.split_once('.'), self.store.replica()) {
+            (Some((replica, _)), Some(me)) => replica != me,
+            _ => false,
+        }
+    }
+
+    /// Relays a message for a session another replica holds; whether one took it.
+    async fn relay(&self, id: &str, owner: &str, body: &[u8]) -> bool {
+        let Some((replica, _)) = id.split_once('.') else {
+            return false;
+        };
+        let message = Relayed {
+            session: id.to_string(),
+            owner: owner.to_string(),
+            body: String::from_utf8_lossy(body).into_owned(),
+        };
+        match self.store.relay(replica, &message).await {
+            Ok(taken) => taken,
+            Err(e) => {
+                tracing::warn!(error = %e, "relaying a legacy MCP message failed");
+                false
+            }
         }
     }
 
@@ -86,6 +149,10 @@ impl Drop for SessionEnd {
         }
         self.sessions.caps.remove(&self.id);
         self.gone.cancel();
+        if self.sessions.store.replica().is_some() {
+            let (store, id) = (self.sessions.store.clone(), self.id.clone());
+            tokio::spawn(async move { store.hold_session(&id, None).await });
+        }
         // The id is a bearer of the session: not for INFO logs.
         tracing::debug!(session = %self.id, "legacy SSE session closed");
     }
@@ -101,7 +168,7 @@ pub async fn open(
         Ok(r) => r,
         Err(why) => return super::sessions::refused(&why.to_string()),
     };
-    let id = uuid::Uuid::new_v4().simple().to_string();
+    let id = sessions.new_id();
     reservation.confirm(&id, false);
     let (inbox_tx, inbox_rx) = mpsc::channel::<ClientJsonRpcMessage>(INBOX);
     let (outbox_tx, outbox_rx) = futures::channel::mpsc::channel::<ServerJsonRpcMessage>(OUTBOX);
@@ -113,6 +180,15 @@ pub async fn open(
                 owner: principal.name.clone(),
             },
         );
+    }
+    if sessions.store.replica().is_some()
+        && let Err(e) = sessions
+            .store
+            .hold_session(&id, Some(&principal.name))
+            .await
+    {
+        // Messages posted to this replica still reach it.
+        tracing::warn!(error = %e, "the session could not be shared with other replicas");
     }
     let principal = Some(principal);
     // Also fires when the shutdown grace is over, which ends the stream.
@@ -171,18 +247,29 @@ pub async fn message(
     let Some(id) = query.session_id else {
         return (StatusCode::BAD_REQUEST, "sessionId is required").into_response();
     };
+    let parse = || serde_json::from_slice::<ClientJsonRpcMessage>(&body);
+    let refuse = |e: serde_json::Error| {
+        (
+            StatusCode::BAD_REQUEST,
+            format!("Could not parse message: {e}"),
+        )
+            .into_response()
+    };
     let Some(inbox) = sessions.inbox(&id, &principal.name) else {
+        // Held by another replica (which checks the key), or by none.
+        if sessions.elsewhere(&id) {
+            if let Err(e) = parse() {
+                return refuse(e);
+            }
+            if sessions.relay(&id, &principal.name, &body).await {
+                return (StatusCode::ACCEPTED, "Accepted").into_response();
+            }
+        }
         return (StatusCode::NOT_FOUND, "Could not find session").into_response();
     };
-    let message: ClientJsonRpcMessage = match serde_json::from_slice(&body) {
+    let message = match parse() {
         Ok(m) => m,
-        Err(e) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                format!("Could not parse message: {e}"),
-            )
-                .into_response();
-        }
+        Err(e) => return refuse(e),
     };
     match inbox.send(message).await {
         Ok(()) => (StatusCode::ACCEPTED, "Accepted").into_response(),

@@ -48,8 +48,12 @@ pub fn router(state: AppState) -> Router {
     let manager = streamable::session_manager(&settings.mcp);
     let caps = sessions::Sessions::new(&settings.mcp, manager.clone());
     spawn_sweeper(caps.clone(), state.shutdown.stopping.clone());
-    let legacy =
-        legacy_sse::LegacySessions::new(ctx.clone(), state.shutdown.tracker.clone(), caps.clone());
+    let legacy = legacy_sse::LegacySessions::new(
+        ctx.clone(),
+        state.shutdown.tracker.clone(),
+        caps.clone(),
+        state.jobs.store().clone(),
+    );
     let mcp = streamable::service(ctx, manager, caps);
     let front = Arc::new(crate::http::front::Front {
         ids: crate::http::observe::RequestIds::default(),

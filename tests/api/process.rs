@@ -29,6 +29,16 @@ pub fn project(dir: &Path) -> std::path::PathBuf {
 /// Starts `conductor-gateway serve --config <dir>/config.yaml` with `settings`
 /// (JSON, written as YAML) and `env`; its HTTP port once it listens.
 pub async fn start(dir: &Path, settings: &Value, env: &[(&str, &str)]) -> (Child, u16) {
+    let (child, http, _) = start_listening(dir, settings, env).await;
+    (child, http)
+}
+
+/// As `start`, with the MCP port too when MCP is on.
+pub async fn start_listening(
+    dir: &Path,
+    settings: &Value,
+    env: &[(&str, &str)],
+) -> (Child, u16, Option<u16>) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let config = dir.join("config.yaml");
     std::fs::write(&config, serde_yaml::to_string(settings).unwrap()).unwrap();
@@ -45,14 +55,19 @@ pub async fn start(dir: &Path, settings: &Value, env: &[(&str, &str)]) -> (Child
         .spawn()
         .expect("the gateway starts");
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let port = tokio::time::timeout(DEADLINE, async {
+    let (port, mcp) = tokio::time::timeout(DEADLINE, async {
         let mut said = String::new();
         while let Some(line) = lines.next_line().await.unwrap() {
             said.push_str(&line);
             said.push('\n');
             if let Some(rest) = line.split(" http=").nth(1) {
                 let addr = rest.split_whitespace().next().unwrap();
-                return addr.rsplit(':').next().unwrap().parse::<u16>().unwrap();
+                let http = addr.rsplit(':').next().unwrap().parse::<u16>().unwrap();
+                let mcp = line.split(" mcp=Some(").nth(1).map(|rest| {
+                    let addr = rest.split(')').next().unwrap();
+                    addr.rsplit(':').next().unwrap().parse::<u16>().unwrap()
+                });
+                return (http, mcp);
             }
         }
         panic!("the gateway exited before listening:\n{said}");
@@ -61,23 +76,26 @@ pub async fn start(dir: &Path, settings: &Value, env: &[(&str, &str)]) -> (Child
     .expect("the gateway says where it listens");
     // Keep reading so the pipe never fills.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, port)
+    (child, port, mcp)
 }
 
 /// A gateway process and a client of its HTTP port.
 pub struct Gateway {
     pub child: Child,
     pub base: String,
+    /// The MCP listener's base URL, when MCP is on.
+    pub mcp: Option<String>,
     pub client: reqwest::Client,
 }
 
 impl Gateway {
     /// Starts `serve` with `settings` (see `start`).
     pub async fn start(dir: &Path, settings: &Value) -> Self {
-        let (child, port) = start(dir, settings, &[]).await;
+        let (child, port, mcp) = start_listening(dir, settings, &[]).await;
         Self {
             child,
             base: format!("http://127.0.0.1:{port}"),
+            mcp: mcp.map(|port| format!("http://127.0.0.1:{port}")),
             client: reqwest::Client::builder()
                 .timeout(DEADLINE)
                 .build()

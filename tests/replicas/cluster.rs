@@ -13,7 +13,7 @@ use crate::redis_server::RedisServer;
 
 /// A replica's settings: the double in `mode`, jobs in the shared Redis under
 /// `prefix`, a two-second lease (the shortest allowed).
-fn settings(dir: &Path, redis: &RedisServer, prefix: &str, mode: &str) -> Value {
+pub fn settings(dir: &Path, redis: &RedisServer, prefix: &str, mode: &str) -> Value {
     json!({
         "server": {"host": "127.0.0.1", "port": 0, "mcp_port": 0, "shutdown_grace_secs": 5},
         "conductor": {
@@ -48,7 +48,7 @@ async fn cluster(root: &Path, mode: &str) -> (RedisServer, Gateway, Gateway) {
     (redis, a, b)
 }
 
-fn dir(root: &Path, name: &str) -> std::path::PathBuf {
+pub fn dir(root: &Path, name: &str) -> std::path::PathBuf {
     let dir = root.join(name);
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -14,7 +14,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::keys::Keys;
 use crate::jobs::model::{JobId, JobRecord, JobState};
-use crate::jobs::store::{JobSpec, Recovered};
+use crate::jobs::store::{JobSpec, Recovered, Relayed};
+
+/// Publishes a relayed MCP message if the session is held for its owner.
+const RELAY: &str = r"
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return -1 end
+return redis.call('PUBLISH', KEYS[2], ARGV[3])
+";
 
 /// Renews this instance's lease every third of its length until `stopping`.
 pub fn keep_lease(
@@ -106,15 +112,20 @@ pub async fn adopt(
     Ok(recovered)
 }
 
-/// Cancel requests published by any replica, as job ids; resubscribes when
-/// Redis comes back.
-pub fn cancel_requests(
-    client: Client,
-    keys: &Keys,
-    stopping: CancellationToken,
-) -> mpsc::UnboundedReceiver<JobId> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let channel = keys.cancels();
+/// What other replicas send this one: cancel requests (job ids) and legacy
+/// MCP messages for its sessions.
+pub struct Inbound {
+    pub cancels: mpsc::UnboundedReceiver<JobId>,
+    pub relayed: mpsc::UnboundedReceiver<Relayed>,
+}
+
+/// Listens on the cancel channel and this replica's relay channel;
+/// resubscribes when Redis comes back.
+pub fn listen(client: Client, keys: &Keys, instance: &str, stopping: CancellationToken) -> Inbound {
+    let (cancel_tx, cancels) = mpsc::unbounded_channel();
+    let (relay_tx, relayed) = mpsc::unbounded_channel();
+    let cancel_channel = keys.cancels();
+    let relay_channel = keys.relay(instance);
     tokio::spawn(async move {
         let mut backoff = Duration::from_millis(50);
         while !stopping.is_cancelled() {
@@ -129,27 +140,64 @@ pub fn cancel_requests(
                     continue;
                 }
             };
-            if pubsub.subscribe(&channel).await.is_err() {
+            if pubsub.subscribe(&cancel_channel).await.is_err()
+                || pubsub.subscribe(&relay_channel).await.is_err()
+            {
                 continue;
             }
             backoff = Duration::from_millis(50);
             let mut messages = pubsub.on_message();
             loop {
-                tokio::select! {
-                    m = messages.next() => match m {
-                        Some(m) => {
-                            if let Ok(id) = m.get_payload::<String>()
-                                && tx.send(JobId::from(id.as_str())).is_err()
-                            {
-                                return;
-                            }
-                        }
-                        None => break,
-                    },
+                let message = tokio::select! {
+                    m = messages.next() => m,
                     _ = stopping.cancelled() => return,
+                };
+                let Some(message) = message else { break };
+                let Ok(payload) = message.get_payload::<String>() else {
+                    continue;
+                };
+                if message.get_channel_name() == cancel_channel {
+                    let _ = cancel_tx.send(JobId::from(payload.as_str()));
+                } else if let Ok(relayed) = serde_json::from_str::<Relayed>(&payload) {
+                    let _ = relay_tx.send(relayed);
                 }
             }
         }
     });
-    rx
+    Inbound { cancels, relayed }
+}
+
+/// Records (or forgets) that this replica holds a legacy MCP session for `owner`.
+pub async fn hold_session(
+    conn: &mut ConnectionManager,
+    keys: &Keys,
+    session: &str,
+    owner: Option<&str>,
+) -> redis::RedisResult<()> {
+    match owner {
+        Some(owner) => conn.hset(keys.sessions(), session, owner).await,
+        None => conn.hdel(keys.sessions(), session).await,
+    }
+}
+
+/// Publishes a message to the replica holding its session, only for the
+/// session's own key; whether that replica was listening.
+pub async fn relay(
+    conn: &mut ConnectionManager,
+    keys: &Keys,
+    replica: &str,
+    message: &Relayed,
+) -> redis::RedisResult<bool> {
+    let payload = serde_json::to_string(message).unwrap_or_default();
+    let listeners: i64 = redis::cmd("EVAL")
+        .arg(RELAY)
+        .arg(2)
+        .arg(keys.sessions())
+        .arg(keys.relay(replica))
+        .arg(&message.session)
+        .arg(&message.owner)
+        .arg(payload)
+        .query_async(conn)
+        .await?;
+    Ok(listeners > 0)
 }

@@ -54,6 +54,16 @@ impl Keys {
         format!("{}:conv:{}:{owner}:{id}", self.prefix, owner.len())
     }
 
+    /// Pub/sub channel of the legacy MCP messages for a replica's sessions.
+    pub fn relay(&self, instance: &str) -> String {
+        format!("{}:mcp:{instance}", self.prefix)
+    }
+
+    /// Hash of the open legacy MCP sessions: id to the key (name) that opened it.
+    pub fn sessions(&self) -> String {
+        format!("{}:mcp-sessions", self.prefix)
+    }
+
     /// Pub/sub channel of cancel requests; the payload is the job id.
     pub fn cancels(&self) -> String {
         format!("{}:cancel", self.prefix)

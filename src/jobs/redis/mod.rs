@@ -10,7 +10,8 @@
 //! - `keys`: the key names.
 //! - `writer`: the batching, retrying writer.
 //! - `follow`: replay and live follow from the streams.
-//! - `cluster`: leases, adoption of a dead replica's jobs, cancel requests.
+//! - `cluster`: leases, adoption of a dead replica's jobs, cancel requests and
+//!   legacy MCP messages between replicas.
 
 mod cluster;
 mod follow;
@@ -33,7 +34,7 @@ use super::memory::{ConversationLimits, MemoryLimits, MemoryStore, bound_convers
 use super::model::{JobId, JobRecord};
 use super::store::{
     Claim, ConversationKey, EventStream, JobQuery, JobSpec, JobStore, JobUpdate, Recovered,
-    StoreError,
+    Relayed, StoreError,
 };
 use follow::Follow;
 use keys::Keys;
@@ -63,6 +64,7 @@ pub struct RedisStore {
     retention: Duration,
     conversations: ConversationLimits,
     cancels: Mutex<Option<mpsc::UnboundedReceiver<JobId>>>,
+    relayed: Mutex<Option<mpsc::UnboundedReceiver<Relayed>>>,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -95,7 +97,7 @@ impl RedisStore {
             },
         );
         let follow = Follow::new(client.clone(), conn.clone(), keys.clone());
-        let cancels = stopping.map(|stopping| {
+        let inbound = stopping.map(|stopping| {
             cluster::keep_lease(
                 conn.clone(),
                 keys.clone(),
@@ -103,8 +105,12 @@ impl RedisStore {
                 options.lease,
                 stopping.clone(),
             );
-            cluster::cancel_requests(client, &keys, stopping)
+            cluster::listen(client, &keys, &options.instance, stopping)
         });
+        let (cancels, relayed) = match inbound {
+            Some(i) => (Some(i.cancels), Some(i.relayed)),
+            None => (None, None),
+        };
         Ok(Self {
             retention: limits.retention,
             conversations: limits.conversations.clone(),
@@ -116,6 +122,7 @@ impl RedisStore {
             instance: options.instance,
             lease: options.lease,
             cancels: Mutex::new(cancels),
+            relayed: Mutex::new(relayed),
         })
     }
 
@@ -447,5 +454,27 @@ impl JobStore for RedisStore {
 
     fn cancel_requests(&self) -> Option<mpsc::UnboundedReceiver<JobId>> {
         lock(&self.cancels).take()
+    }
+
+    fn replica(&self) -> Option<&str> {
+        Some(&self.instance)
+    }
+
+    async fn hold_session(&self, session: &str, owner: Option<&str>) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        cluster::hold_session(&mut conn, &self.keys, session, owner)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn relay(&self, replica: &str, message: &Relayed) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        cluster::relay(&mut conn, &self.keys, replica, message)
+            .await
+            .map_err(unavailable)
+    }
+
+    fn relayed(&self) -> Option<mpsc::UnboundedReceiver<Relayed>> {
+        lock(&self.relayed).take()
     }
 }
