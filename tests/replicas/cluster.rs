@@ -201,3 +201,49 @@ async fn a_subscriber_resumes_after_a_redis_restart_without_loss_or_duplicates()
     a.stop(Signal::SIGTERM).await;
     b.stop(Signal::SIGTERM).await;
 }
+
+#[tokio::test]
+async fn a_job_submitted_while_redis_is_down_is_refused_and_never_left_queued() {
+    let root = tempfile::tempdir().unwrap();
+    let (mut redis, a, b) = cluster(root.path(), "").await;
+    redis.stop().await;
+    let r = a
+        .client
+        .post(format!("{}/api/v1/stream-execute", a.base))
+        .json(&json!({"input": "/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    let body: Value = r.json().await.unwrap();
+    assert!(body.to_string().contains("Redis"), "{body}");
+    redis.restart().await;
+    a.until_store_ok(true).await;
+    // The writer sends what it kept once Redis is back: the refused job, finished.
+    for replica in [&a, &b] {
+        let listed = tokio::time::timeout(DEADLINE, async {
+            loop {
+                let listed: Value = replica
+                    .client
+                    .get(format!("{}/api/v1/jobs", replica.base))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                if listed["total"] == 1 {
+                    return listed;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .expect("the refused job reaches Redis");
+        assert_eq!(listed["jobs"][0]["state"], "failed", "{listed}");
+        let error = listed["jobs"][0]["error"].as_str().unwrap();
+        assert!(error.starts_with("refused"), "{error}");
+    }
+    a.stop(Signal::SIGTERM).await;
+    b.stop(Signal::SIGTERM).await;
+}

@@ -31,7 +31,7 @@ use tokio_util::sync::CancellationToken;
 use super::event::JobEvent;
 use super::lock;
 use super::memory::{ConversationLimits, MemoryLimits, MemoryStore, bound_conversation};
-use super::model::{JobId, JobRecord};
+use super::model::{JobId, JobRecord, JobState};
 use super::store::{
     Claim, ConversationKey, EventStream, JobQuery, JobSpec, JobStore, JobUpdate, Recovered,
     Relayed, StoreError,
@@ -168,6 +168,7 @@ impl JobStore for RedisStore {
     }
 
     async fn insert(&self, job: JobRecord, spec: &JobSpec) -> Result<(), StoreError> {
+        let id = job.job_id.clone();
         self.live.insert(job.clone(), spec).await?;
         self.writer.send(Op::Record {
             record: Box::new(job),
@@ -177,12 +178,29 @@ impl JobStore for RedisStore {
         });
         // A job is accepted once Redis holds it.
         if self.writer.flush(DURABLE_WITHIN).await {
-            Ok(())
-        } else {
-            Err(unavailable(
-                self.writer.failure().unwrap_or_else(|| "no answer".into()),
-            ))
+            return Ok(());
         }
+        let why = self.writer.failure().unwrap_or_else(|| "no answer".into());
+        // Refused: the record still queued for Redis must not stay `queued` there.
+        let refused = format!("refused: the job store was unavailable ({why})");
+        self.update(
+            &id,
+            JobUpdate::Finished {
+                state: JobState::Failed,
+                result: None,
+                error: Some(refused.clone()),
+            },
+        )
+        .await?;
+        self.append(
+            &id,
+            JobEvent::EndOfStream {
+                state: JobState::Failed,
+                message: refused,
+            },
+        )
+        .await?;
+        Err(unavailable(why))
     }
 
     async fn update(&self, job_id: &JobId, update: JobUpdate) -> Result<JobRecord, StoreError> {
