@@ -123,6 +123,7 @@ impl Application {
             );
         }
         jobs.follow_remote_cancels();
+        jobs.take_shared_work();
         spawn_adopter(jobs.clone(), shutdown.stopping.clone());
         let auth = Arc::new(Authenticator::new(&settings.auth));
         if auth.is_open() && !crate::config::is_loopback(&settings.server.host) {

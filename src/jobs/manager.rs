@@ -25,6 +25,9 @@ use crate::conductor::Conductor;
 use crate::config::JobSettings;
 
 mod recovery;
+mod shared;
+
+use shared::Admission;
 
 /// A job accepted by `submit`.
 #[derive(Debug, Clone)]
@@ -180,8 +183,8 @@ impl JobManager {
                 }
             }
         }
-        let permit = match self.admit() {
-            Ok(permit) => permit,
+        let admitted = match self.admission().await {
+            Ok(admitted) => admitted,
             Err(e) => {
                 if let Some(idem) = &idempotency {
                     self.store
@@ -211,6 +214,25 @@ impl JobManager {
             scopes: principal.scopes.bits(),
         };
         self.store.insert(record, &spec).await?;
+        let started = Some((format!("Job started: {}", payload.display), payload.kind));
+        let (permit, started) = match admitted {
+            Admission::Run(permit) => (Some(permit), started),
+            Admission::Queue => (None, started),
+            Admission::Share => {
+                let started = format!("Job started: {}", payload.display);
+                if let Some(job) = self.hand_off(&job_id, started, payload.kind).await {
+                    crate::metrics::job_submitted();
+                    return Ok(Submitted {
+                        job,
+                        replayed: false,
+                        finished: None,
+                    });
+                }
+                // Not handed off (it has its first events): it waits for a slot here.
+                self.queued.fetch_add(1, Ordering::AcqRel);
+                (None, None)
+            }
+        };
         let finished = self
             .start(
                 job_id.clone(),
@@ -219,7 +241,7 @@ impl JobManager {
                 principal.name.clone(),
                 payload.command,
                 permit,
-                Some((format!("Job started: {}", payload.display), payload.kind)),
+                started,
             )
             .await;
         let job = self
@@ -327,6 +349,16 @@ impl JobManager {
             handle.finished.clone()
         });
         if finished.is_none() {
+            // In the shared queue: whoever claims it first runs it, or cancels it.
+            if record.state == JobState::Queued && self.store.claim_queued(job_id).await? {
+                self.end_unstarted(job_id, JobState::Cancelled, "job cancelled")
+                    .await?;
+                return self
+                    .store
+                    .get(job_id)
+                    .await?
+                    .ok_or_else(|| CancelError::NotFound(job_id.to_string()));
+            }
             // Running on another replica (a shared store): that one stops it.
             self.store.request_cancel(job_id).await?;
         }

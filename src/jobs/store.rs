@@ -182,6 +182,32 @@ pub trait JobStore: Send + Sync + 'static {
     fn cancel_requests(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<JobId>> {
         None
     }
+    /// Hands a queued job to whichever replica has a free run slot first (a
+    /// shared store); it was inserted and its first event appended.
+    async fn share(&self, _job_id: &JobId) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable(
+            "this store has no shared queue".into(),
+        ))
+    }
+    /// Claims a queued job no replica has taken, so that nobody runs it
+    /// (to cancel it); whether this replica got it.
+    async fn claim_queued(&self, _job_id: &JobId) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+    /// Jobs handed to the shared queue and not yet taken.
+    async fn shared_queue_len(&self) -> Result<usize, StoreError> {
+        Ok(0)
+    }
+    /// Takes the next shared job with one of `slots` (this replica's run
+    /// slots), waiting at most `wait`; `None` when none came or no slot was
+    /// free by then (the job stays queued for any replica).
+    async fn take_shared(
+        &self,
+        _wait: Duration,
+        _slots: &Arc<tokio::sync::Semaphore>,
+    ) -> Result<Option<(JobRecord, JobSpec, tokio::sync::OwnedSemaphorePermit)>, StoreError> {
+        Ok(None)
+    }
     /// This replica's name among those sharing the store; `None` for a single process.
     fn replica(&self) -> Option<&str> {
         None

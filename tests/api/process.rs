@@ -74,8 +74,17 @@ pub async fn start_listening(
     })
     .await
     .expect("the gateway says where it listens");
-    // Keep reading so the pipe never fills.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    // Keep reading so the pipe never fills; the log stays beside the config.
+    let log = dir.join("gateway.log");
+    tokio::spawn(async move {
+        use std::io::Write;
+        let mut file = std::fs::File::create(log).ok();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(f) = file.as_mut() {
+                let _ = writeln!(f, "{line}");
+            }
+        }
+    });
     (child, port, mcp)
 }
 

@@ -12,7 +12,7 @@ use crate::process::{Gateway, cli_pids, project};
 use crate::redis_server::RedisServer;
 
 /// A replica's settings: the double in `mode`, jobs in the shared Redis under
-/// `prefix`, a two-second lease (the shortest allowed).
+/// `prefix`, a two-second lease (the shortest allowed), one run slot.
 pub fn settings(dir: &Path, redis: &RedisServer, prefix: &str, mode: &str) -> Value {
     json!({
         "server": {"host": "127.0.0.1", "port": 0, "mcp_port": 0, "shutdown_grace_secs": 5},
@@ -27,6 +27,7 @@ pub fn settings(dir: &Path, redis: &RedisServer, prefix: &str, mode: &str) -> Va
                 "CONDUCTOR_DOUBLE_LOG": dir.join("double.log"),
             },
         },
+        "jobs": {"max_running": 1},
         "limits": {"requests_per_second": 0},
         "store": {"backend": "redis", "redis_url": redis.url(), "redis_prefix": prefix, "lease_secs": 2},
     })
@@ -244,6 +245,95 @@ async fn a_job_submitted_while_redis_is_down_is_refused_and_never_left_queued() 
         let error = listed["jobs"][0]["error"].as_str().unwrap();
         assert!(error.starts_with("refused"), "{error}");
     }
+    a.stop(Signal::SIGTERM).await;
+    b.stop(Signal::SIGTERM).await;
+}
+
+/// The invocations the double logged under `dir`.
+fn argvs(dir: &Path) -> Vec<Value> {
+    std::fs::read_to_string(dir.join("double.log"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|e| e.get("argv").cloned())
+        .collect()
+}
+
+async fn cancel(on: &Gateway, id: &str) -> Value {
+    let r = on
+        .client
+        .post(format!("{}/api/v1/jobs/{id}/cancel", on.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_job_the_busy_replica_cannot_start_runs_on_the_one_with_a_free_slot() {
+    let root = tempfile::tempdir().unwrap();
+    let (_redis, a, b) = cluster(root.path(), "hang").await;
+    let busy = start_job(&a, "/run CodeReviewer_Agent hang").await;
+    a.until(&busy, "running").await;
+
+    // A's only slot is taken: the job goes to the shared queue, and B takes it.
+    let id = start_job(&a, "/list").await;
+    b.until(&id, "succeeded").await;
+    let events = a.stream(&id, None).await;
+    assert_eq!(names(&events).first(), Some(&"job_started"));
+    assert_eq!(names(&events).last(), Some(&"end_of_stream"));
+    assert!(names(&events).contains(&"result"), "{:?}", names(&events));
+    assert_eq!(ids(&events), (1..=events.len() as u64).collect::<Vec<_>>());
+    assert!(
+        argvs(&root.path().join("b"))
+            .iter()
+            .any(|a| a[0] == "--list")
+    );
+    assert!(
+        !argvs(&root.path().join("a"))
+            .iter()
+            .any(|a| a[0] == "--list")
+    );
+
+    assert_eq!(cancel(&b, &busy).await["state"], "cancelled");
+    a.stop(Signal::SIGTERM).await;
+    b.stop(Signal::SIGTERM).await;
+}
+
+#[tokio::test]
+async fn a_job_waiting_in_the_shared_queue_is_cancelled_from_any_replica() {
+    let root = tempfile::tempdir().unwrap();
+    let redis = RedisServer::start(&dir(root.path(), "redis")).await;
+    let (da, db) = (dir(root.path(), "a"), dir(root.path(), "b"));
+    let a = Gateway::start(&da, &settings(&da, &redis, "gw", "hang")).await;
+    let b = Gateway::start(&db, &settings(&db, &redis, "gw", "hang")).await;
+    // Both slots taken.
+    let mut busy = Vec::new();
+    for on in [&a, &b] {
+        let id = start_job(on, "/run CodeReviewer_Agent hang").await;
+        on.until(&id, "running").await;
+        busy.push(id);
+    }
+    let waiting = start_job(&a, "/list").await;
+    assert_eq!(b.job(&waiting).await["state"], "queued");
+    assert_eq!(cancel(&b, &waiting).await["state"], "cancelled");
+    let events = a.stream(&waiting, None).await;
+    assert_eq!(names(&events).last(), Some(&"end_of_stream"), "{events:?}");
+    assert_eq!(events.last().unwrap().data["data"]["state"], "cancelled");
+
+    // Freed slots read the queue to its end, and do not run it.
+    for id in &busy {
+        assert_eq!(cancel(&a, id).await["state"], "cancelled");
+    }
+    redis.until_empty("gw:queue").await;
+    assert_eq!(a.job(&waiting).await["state"], "cancelled");
+    let lists = argvs(&da)
+        .iter()
+        .chain(argvs(&db).iter())
+        .filter(|a| a[0] == "--list")
+        .count();
+    assert_eq!(lists, 0, "the cancelled job never ran");
     a.stop(Signal::SIGTERM).await;
     b.stop(Signal::SIGTERM).await;
 }

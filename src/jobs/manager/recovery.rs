@@ -9,7 +9,7 @@ use super::JobManager;
 use crate::auth::Scopes;
 use crate::jobs::event::JobEvent;
 use crate::jobs::lock;
-use crate::jobs::model::JobState;
+use crate::jobs::model::{JobId, JobState};
 use crate::jobs::store::{JobUpdate, Recovered, StoreError};
 
 /// Why a job that was running failed, after this gateway's restart.
@@ -74,34 +74,7 @@ impl JobManager {
         }
         let interrupted = recovered.interrupted.len();
         for (job, _) in recovered.interrupted {
-            let message = why.to_string();
-            self.store
-                .append(
-                    &job.job_id,
-                    JobEvent::Error {
-                        error: message.clone(),
-                        state: JobState::Failed,
-                    },
-                )
-                .await?;
-            self.store
-                .update(
-                    &job.job_id,
-                    JobUpdate::Finished {
-                        state: JobState::Failed,
-                        result: None,
-                        error: Some(message),
-                    },
-                )
-                .await?;
-            self.store
-                .append(
-                    &job.job_id,
-                    JobEvent::EndOfStream {
-                        state: JobState::Failed,
-                        message: "stream complete".into(),
-                    },
-                )
+            self.end_unstarted(&job.job_id, JobState::Failed, why)
                 .await?;
         }
         let queued = recovered.queued.len();
@@ -124,5 +97,44 @@ impl JobManager {
             .await;
         }
         Ok((interrupted, queued))
+    }
+
+    /// Ends a job nobody runs here: `error`, the final record, `end_of_stream`.
+    pub(super) async fn end_unstarted(
+        &self,
+        job_id: &JobId,
+        state: JobState,
+        why: &str,
+    ) -> Result<(), StoreError> {
+        let message = why.to_string();
+        self.store
+            .append(
+                job_id,
+                JobEvent::Error {
+                    error: message.clone(),
+                    state,
+                },
+            )
+            .await?;
+        self.store
+            .update(
+                job_id,
+                JobUpdate::Finished {
+                    state,
+                    result: None,
+                    error: Some(message),
+                },
+            )
+            .await?;
+        self.store
+            .append(
+                job_id,
+                JobEvent::EndOfStream {
+                    state,
+                    message: "stream complete".into(),
+                },
+            )
+            .await?;
+        Ok(())
     }
 }

@@ -220,6 +220,13 @@ impl MemoryStore {
         Some(log.events.front().map_or(log.last_seq + 1, |e| e.seq))
     }
 
+    /// Forgets a job (its record now lives elsewhere, e.g. handed to another replica).
+    pub fn remove(&self, job_id: &JobId) {
+        if let Some(gone) = lock(&self.jobs).remove(job_id) {
+            self.forget(&gone);
+        }
+    }
+
     /// Whether a job is here (and not expired).
     pub fn contains(&self, job_id: &JobId) -> bool {
         self.entry(job_id).is_ok()

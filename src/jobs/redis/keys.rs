@@ -30,6 +30,12 @@ impl Keys {
         format!("{}:jobs", self.prefix)
     }
 
+    /// Stream of queued jobs any replica with a free run slot may take
+    /// (consumer group `runners`); entries are deleted once taken.
+    pub fn queue(&self) -> String {
+        format!("{}:queue", self.prefix)
+    }
+
     /// Set of the jobs not yet finished (queued, running, awaiting approval).
     pub fn active(&self) -> String {
         format!("{}:active", self.prefix)

@@ -10,12 +10,16 @@
 //! - `keys`: the key names.
 //! - `writer`: the batching, retrying writer.
 //! - `follow`: replay and live follow from the streams.
+//! - `records`: reading job records (a page of the list, a queued job).
+//! - `queue`: the shared queue of jobs, taken by replicas with a free run slot.
 //! - `cluster`: leases, adoption of a dead replica's jobs, cancel requests and
 //!   legacy MCP messages between replicas.
 
 mod cluster;
 mod follow;
 mod keys;
+mod queue;
+mod records;
 mod writer;
 
 use std::sync::{Arc, Mutex};
@@ -25,7 +29,7 @@ use async_trait::async_trait;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::event::JobEvent;
@@ -59,6 +63,7 @@ pub struct RedisStore {
     keys: Arc<Keys>,
     writer: Writer,
     follow: Arc<Follow>,
+    queue: queue::Queue,
     instance: String,
     lease: Duration,
     retention: Duration,
@@ -97,6 +102,13 @@ impl RedisStore {
             },
         );
         let follow = Follow::new(client.clone(), conn.clone(), keys.clone());
+        let queue = queue::Queue::new(
+            client.clone(),
+            conn.clone(),
+            keys.clone(),
+            options.instance.clone(),
+            options.lease,
+        );
         let inbound = stopping.map(|stopping| {
             cluster::keep_lease(
                 conn.clone(),
@@ -119,6 +131,7 @@ impl RedisStore {
             keys,
             writer,
             follow,
+            queue,
             instance: options.instance,
             lease: options.lease,
             cancels: Mutex::new(cancels),
@@ -129,20 +142,9 @@ impl RedisStore {
     /// A job's record from Redis, with its last sequence number.
     async fn fetch(&self, job_id: &JobId) -> Result<Option<(JobRecord, u64)>, StoreError> {
         let mut conn = self.conn.clone();
-        let (record, last): (Option<String>, Option<u64>) = redis::cmd("HMGET")
-            .arg(self.keys.job(job_id))
-            .arg("record")
-            .arg("last")
-            .query_async(&mut conn)
+        records::fetch(&mut conn, &self.keys, job_id)
             .await
-            .map_err(unavailable)?;
-        Ok(record
-            .and_then(|r| serde_json::from_str::<JobRecord>(&r).ok())
-            .map(|mut record| {
-                let last = last.unwrap_or(0);
-                record.last_event_id = record.last_event_id.max(last);
-                (record, last)
-            }))
+            .map_err(unavailable)
     }
 
     /// Brings a job from Redis into the live store (its log continuing after
@@ -228,48 +230,9 @@ impl JobStore for RedisStore {
 
     async fn list(&self, query: JobQuery) -> Result<(Vec<JobRecord>, usize), StoreError> {
         let mut conn = self.conn.clone();
-        let ids: Vec<String> = conn
-            .zrevrange(self.keys.index(), 0, -1)
+        let (mut page, total) = records::list(&mut conn, &self.keys, &query)
             .await
             .map_err(unavailable)?;
-        let mut pipe = redis::pipe();
-        for id in &ids {
-            pipe.cmd("HMGET")
-                .arg(self.keys.job(&JobId::from(id.as_str())))
-                .arg("record")
-                .arg("last");
-        }
-        let found: Vec<(Option<String>, Option<u64>)> = if ids.is_empty() {
-            Vec::new()
-        } else {
-            pipe.query_async(&mut conn).await.map_err(unavailable)?
-        };
-        let mut gone = Vec::new();
-        let mut matching = Vec::new();
-        for (id, (record, last)) in ids.iter().zip(found) {
-            let Some(mut record) = record.and_then(|r| serde_json::from_str::<JobRecord>(&r).ok())
-            else {
-                gone.push(id.clone());
-                continue;
-            };
-            record.last_event_id = record.last_event_id.max(last.unwrap_or(0));
-            if query.state.is_some_and(|s| s != record.state)
-                || query.owner.as_ref().is_some_and(|o| *o != record.owner)
-            {
-                continue;
-            }
-            matching.push(record);
-        }
-        if !gone.is_empty() {
-            // Past their retention: their hashes expired.
-            let _: redis::RedisResult<()> = conn.zrem(self.keys.index(), gone).await;
-        }
-        let total = matching.len();
-        let mut page: Vec<JobRecord> = matching
-            .into_iter()
-            .skip(query.offset)
-            .take(query.limit)
-            .collect();
         for job in page.iter_mut() {
             // Live records are fresher than what the writer has sent so far.
             if let Some(live) = self.live.get(&job.job_id).await? {
@@ -416,26 +379,9 @@ impl JobStore for RedisStore {
 
     async fn expire(&self) {
         self.live.expire();
-        // Ids of jobs whose hashes expired leave the index (the oldest first).
         let mut conn = self.conn.clone();
         let before = super::model::now() - self.retention.as_secs_f64();
-        let old: redis::RedisResult<Vec<String>> = redis::cmd("ZRANGEBYSCORE")
-            .arg(self.keys.index())
-            .arg("-inf")
-            .arg(before)
-            .arg("LIMIT")
-            .arg(0)
-            .arg(1000)
-            .query_async(&mut conn)
-            .await;
-        let Ok(old) = old else { return };
-        for id in old {
-            let exists: redis::RedisResult<bool> =
-                conn.exists(self.keys.job(&JobId::from(id.as_str()))).await;
-            if let Ok(false) = exists {
-                let _: redis::RedisResult<()> = conn.zrem(self.keys.index(), &id).await;
-            }
-        }
+        records::prune_index(&mut conn, &self.keys, before).await;
     }
 
     fn lease(&self) -> Option<Duration> {
@@ -472,6 +418,52 @@ impl JobStore for RedisStore {
 
     fn cancel_requests(&self) -> Option<mpsc::UnboundedReceiver<JobId>> {
         lock(&self.cancels).take()
+    }
+
+    async fn share(&self, job_id: &JobId) -> Result<(), StoreError> {
+        self.writer.send(Op::Share(job_id.clone()));
+        if !self.writer.flush(DURABLE_WITHIN).await {
+            let why = self.writer.failure().unwrap_or_else(|| "no answer".into());
+            return Err(unavailable(why));
+        }
+        // Whichever replica takes it runs it: reads go to Redis from now on.
+        self.live.remove(job_id);
+        Ok(())
+    }
+
+    async fn claim_queued(&self, job_id: &JobId) -> Result<bool, StoreError> {
+        self.queue.claim(job_id).await.map_err(unavailable)
+    }
+
+    async fn shared_queue_len(&self) -> Result<usize, StoreError> {
+        self.queue.len().await.map_err(unavailable)
+    }
+
+    async fn take_shared(
+        &self,
+        wait: Duration,
+        slots: &Arc<Semaphore>,
+    ) -> Result<Option<(JobRecord, JobSpec, OwnedSemaphorePermit)>, StoreError> {
+        let taken = self.queue.take(wait, slots).await.map_err(unavailable)?;
+        let Some((job_id, permit)) = taken else {
+            return Ok(None);
+        };
+        let mut conn = self.conn.clone();
+        let Some((record, spec)) = records::queued(&mut conn, &self.keys, &job_id)
+            .await
+            .map_err(unavailable)?
+        else {
+            return Ok(None);
+        };
+        self.ensure_live(&job_id).await?;
+        // Ours now: if this replica dies, the next one adopts it.
+        self.writer.send(Op::Record {
+            record: Box::new(record.clone()),
+            spec: None,
+            by: Some(self.instance.clone()),
+            runner: None,
+        });
+        Ok(Some((record, spec, permit)))
     }
 
     fn replica(&self) -> Option<&str> {

@@ -46,6 +46,8 @@ pub enum Op {
         terminal: bool,
         data: String,
     },
+    /// Puts a job in the shared queue (after its record and first events).
+    Share(JobId),
     /// Answered once everything queued before it is in Redis.
     Flush(oneshot::Sender<()>),
 }
@@ -155,6 +157,15 @@ async fn run(
                         .arg(if terminal { "1" } else { "0" })
                         .arg(bounds.max_events.max(1))
                         .arg(retention)
+                        .arg(job.as_str())
+                        .ignore();
+                }
+                Op::Share(job) => {
+                    pipe.hset(keys.job(&job), "shared", 1).ignore();
+                    pipe.cmd("XADD")
+                        .arg(keys.queue())
+                        .arg("*")
+                        .arg("job")
                         .arg(job.as_str())
                         .ignore();
                 }
