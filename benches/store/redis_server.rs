@@ -26,13 +26,17 @@ impl RedisServer {
             .stderr(Stdio::null())
             .spawn()
             .ok()?;
-        let server = Self {
+        let mut server = Self {
             child,
             port,
             _dir: dir,
         };
         let started = Instant::now();
         loop {
+            // Its own answer, not another server's on a reused port.
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("redis-server exited at start: {status}");
+            }
             if server.ping().await {
                 return Some(server);
             }
