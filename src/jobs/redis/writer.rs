@@ -15,20 +15,29 @@ use crate::jobs::lock;
 use crate::jobs::model::{JobId, JobRecord};
 use crate::jobs::store::JobSpec;
 
-/// Appends one event unless its sequence number is already stored (a retried
-/// batch), moves the job's `last`, and on the terminal event starts the
-/// retention clock and drops the job from the active set.
+/// Appends a run of one job's events (ARGV from 4: seq, data, terminal),
+/// skipping those whose sequence number is already stored (a retried batch),
+/// moves the job's `last`, and after the terminal event starts the retention
+/// clock and drops the job from the active set.
 const APPEND: &str = r"
 local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
-if tonumber(ARGV[1]) <= last then return 0 end
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], ARGV[1] .. '-0', 'd', ARGV[2], 't', ARGV[3])
-redis.call('HSET', KEYS[1], 'last', ARGV[1])
-if ARGV[3] == '1' then
-  redis.call('EXPIRE', KEYS[1], ARGV[5])
-  redis.call('EXPIRE', KEYS[2], ARGV[5])
-  redis.call('SREM', KEYS[3], ARGV[6])
+local top = last
+local ended = false
+for i = 4, #ARGV, 3 do
+  local seq = tonumber(ARGV[i])
+  if seq > top then
+    redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[1], ARGV[i] .. '-0', 'd', ARGV[i + 1], 't', ARGV[i + 2])
+    top = seq
+    if ARGV[i + 2] == '1' then ended = true end
+  end
 end
-return 1
+if top > last then redis.call('HSET', KEYS[1], 'last', top) end
+if ended then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+  redis.call('EXPIRE', KEYS[2], ARGV[2])
+  redis.call('SREM', KEYS[3], ARGV[3])
+end
+return top - last
 ";
 
 pub enum Op {
@@ -96,6 +105,7 @@ async fn run(
     mut rx: mpsc::UnboundedReceiver<Op>,
     failure: Arc<Mutex<Option<String>>>,
 ) {
+    let script = redis::Script::new(APPEND);
     // 0 deletes at once, as the memory store forgets at once.
     let retention = bounds.retention.as_secs();
     while let Some(first) = rx.recv().await {
@@ -108,7 +118,12 @@ async fn run(
         }
         let mut pipe = redis::pipe();
         let mut flushes = Vec::new();
+        // Consecutive events of one job go in one script call.
+        let mut run: Option<(JobId, Vec<(u64, String, bool)>)> = None;
         for op in ops {
+            if !matches!(op, Op::Append { .. }) {
+                append_run(&mut pipe, &script, &keys, &bounds, run.take());
+            }
             match op {
                 Op::Record {
                     record,
@@ -144,21 +159,13 @@ async fn run(
                     terminal,
                     data,
                 } => {
-                    // EVAL with the source: Redis caches it by digest, and a
-                    // restarted Redis needs no reload.
-                    pipe.cmd("EVAL")
-                        .arg(APPEND)
-                        .arg(3)
-                        .arg(keys.job(&job))
-                        .arg(keys.events(&job))
-                        .arg(keys.active())
-                        .arg(seq)
-                        .arg(data)
-                        .arg(if terminal { "1" } else { "0" })
-                        .arg(bounds.max_events.max(1))
-                        .arg(retention)
-                        .arg(job.as_str())
-                        .ignore();
+                    if run.as_ref().is_some_and(|(j, _)| *j != job) {
+                        append_run(&mut pipe, &script, &keys, &bounds, run.take());
+                    }
+                    run.get_or_insert_with(|| (job, Vec::new()))
+                        .1
+                        .push((seq, data, terminal));
+                    continue;
                 }
                 Op::Share(job) => {
                     pipe.hset(keys.job(&job), "shared", 1).ignore();
@@ -172,9 +179,10 @@ async fn run(
                 Op::Flush(done) => flushes.push(done),
             }
         }
+        append_run(&mut pipe, &script, &keys, &bounds, run.take());
         let mut backoff = Duration::from_millis(50);
         loop {
-            match send(&mut conn, &pipe).await {
+            match send(&mut conn, &pipe, &script).await {
                 Ok(()) => {
                     *lock(&failure) = None;
                     break;
@@ -196,10 +204,50 @@ async fn run(
     }
 }
 
-/// One round trip for the whole batch.
-async fn send(conn: &mut ConnectionManager, pipe: &redis::Pipeline) -> redis::RedisResult<()> {
+/// Adds one job's run of events to the batch (by the script's digest: `send`
+/// loads the script when Redis lacks it).
+fn append_run(
+    pipe: &mut redis::Pipeline,
+    script: &redis::Script,
+    keys: &Keys,
+    bounds: &Bounds,
+    run: Option<(JobId, Vec<(u64, String, bool)>)>,
+) {
+    let Some((job, events)) = run else { return };
+    let call = pipe
+        .cmd("EVALSHA")
+        .arg(script.get_hash())
+        .arg(3)
+        .arg(keys.job(&job))
+        .arg(keys.events(&job))
+        .arg(keys.active())
+        .arg(bounds.max_events.max(1))
+        .arg(bounds.retention.as_secs())
+        .arg(job.as_str());
+    for (seq, data, terminal) in events {
+        call.arg(seq)
+            .arg(data)
+            .arg(if terminal { "1" } else { "0" });
+    }
+    call.ignore();
+}
+
+/// One round trip for the whole batch; when Redis does not know the append
+/// script (a restart), it is loaded and the batch sent again (every command
+/// in it may be repeated).
+async fn send(
+    conn: &mut ConnectionManager,
+    pipe: &redis::Pipeline,
+    script: &redis::Script,
+) -> redis::RedisResult<()> {
     if pipe.is_empty() {
         return Ok(());
     }
-    pipe.query_async::<()>(conn).await
+    match pipe.query_async::<()>(conn).await {
+        Err(e) if e.code() == Some("NOSCRIPT") => {
+            script.prepare_invoke().load_async(conn).await?;
+            pipe.query_async::<()>(conn).await
+        }
+        other => other,
+    }
 }
