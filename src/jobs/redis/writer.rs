@@ -40,6 +40,9 @@ end
 return top - last
 ";
 
+/// One job's consecutive events in a batch: (seq, data, terminal).
+type Run = (JobId, Vec<(u64, String, bool)>);
+
 pub enum Op {
     /// A job's record as it stands now, with what else changed.
     Record {
@@ -119,7 +122,7 @@ async fn run(
         let mut pipe = redis::pipe();
         let mut flushes = Vec::new();
         // Consecutive events of one job go in one script call.
-        let mut run: Option<(JobId, Vec<(u64, String, bool)>)> = None;
+        let mut run: Option<Run> = None;
         for op in ops {
             if !matches!(op, Op::Append { .. }) {
                 append_run(&mut pipe, &script, &keys, &bounds, run.take());
@@ -211,7 +214,7 @@ fn append_run(
     script: &redis::Script,
     keys: &Keys,
     bounds: &Bounds,
-    run: Option<(JobId, Vec<(u64, String, bool)>)>,
+    run: Option<Run>,
 ) {
     let Some((job, events)) = run else { return };
     let call = pipe
