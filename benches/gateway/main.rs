@@ -1,11 +1,11 @@
-//! Gateway benchmarks (not tests): tool-call overhead, job latency, fan-out
-//! and memory. Run with `cargo bench --bench gateway`; figures are recorded in
+//! Gateway benchmarks (not tests): tool-call overhead, job latency, MCP and
+//! fan-out (memory is measured per job store by `cargo bench --bench store`).
+//! Run with `cargo bench --bench gateway`; figures are recorded in
 //! docs/benchmarks.md. Each section prints medians over many runs.
 
 mod fanout;
 mod mcp;
 mod measure;
-mod memory;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -178,9 +178,6 @@ fn main() {
         }
         if want("fanout") {
             fanout::store_fanout(1000, 1000).await;
-        }
-        if want("memory") {
-            memory::memory(10_000).await;
         }
     });
 }
