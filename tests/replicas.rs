@@ -17,3 +17,5 @@ mod redis_server;
 mod cluster;
 #[path = "replicas/mcp.rs"]
 mod mcp;
+#[path = "replicas/config.rs"]
+mod config;
