@@ -15,7 +15,7 @@ mod redis_server;
 
 #[path = "replicas/cluster.rs"]
 mod cluster;
-#[path = "replicas/mcp.rs"]
-mod mcp;
 #[path = "replicas/config.rs"]
 mod config;
+#[path = "replicas/mcp.rs"]
+mod mcp;

@@ -15,8 +15,8 @@ fn check(url: &str) -> (bool, String) {
         .env("REDIS_URL", url)
         .output()
         .expect("config check runs");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success(), text)
 }
 
@@ -31,7 +31,10 @@ async fn config_check_reaches_redis_and_hides_the_password() {
     assert!(!text.contains("not-a-real-password"), "{text}");
     let (ok_plain, text_plain) = check(&redis.url());
     assert!(ok_plain, "{text_plain}");
-    assert!(text_plain.contains("# store: redis (reachable)"), "{text_plain}");
+    assert!(
+        text_plain.contains("# store: redis (reachable)"),
+        "{text_plain}"
+    );
 }
 
 #[tokio::test]
