@@ -49,6 +49,7 @@ static ASSETS: &[Asset] = &[
     asset!("js/glance.js", JS),
     asset!("js/charts.js", JS),
     asset!("js/steps.js", JS),
+    asset!("js/approval.js", JS),
 ];
 
 /// Only the gateway itself: no CDN, no inline script, no framing by other sites.

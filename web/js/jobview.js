@@ -6,6 +6,7 @@
 import { h, replace, pretty, when, focus } from './dom.js';
 import { post } from './api.js';
 import { JobStream, LIVE, RECONNECTING, FINISHED } from './stream.js';
+import { approvalCard } from './approval.js';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
 /** Lines kept per tool card; older ones are folded into a count. */
@@ -16,6 +17,7 @@ const MAX_RAW = 5000;
 const STATE_WORDS = {
   queued: 'queued',
   running: 'running',
+  awaiting_approval: 'awaiting approval',
   succeeded: 'succeeded',
   failed: 'failed',
   cancelled: 'cancelled',
@@ -44,6 +46,7 @@ export class JobView {
     this.job = job;
     this.state = job.state || 'queued';
     this.toolCards = [];
+    this.approvals = new Map();
     this.llm = null;
     this.eventCount = 0;
     this.build();
@@ -181,6 +184,19 @@ export class JobView {
       case 'on_tool_end':
         this.toolEnd(data);
         break;
+      case 'approval_required': {
+        this.endLlm();
+        const card = approvalCard(this.job.job_id, data);
+        this.approvals.set(data.call_id, card);
+        this.timeline.append(card);
+        break;
+      }
+      case 'approval_resolved': {
+        const card = this.approvals.get(data.call_id);
+        if (card) card.answered(data);
+        else this.step(`${data.approved ? 'Approved' : 'Denied'} by ${data.by}`, evt.timestamp);
+        break;
+      }
       case 'result':
         this.endLlm();
         this.showResult(typeof data.result === 'string' ? data.result : pretty(data.result));

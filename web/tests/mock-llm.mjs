@@ -11,6 +11,9 @@
 // When it contains "which agents", the first answer is a call of the
 // `list_available_agents` tool, and once the tool's result is in the
 // conversation the answer says how many agents the result listed.
+// When it contains "clear the history", the first answer is a call of the
+// destructive `clear_agent_history` tool (the gateway asks for approval), and
+// the answer after its result says whether it was cleared or denied.
 // `GET /__control/requests` lists the requests received (bodies as JSON).
 
 import http from 'node:http';
@@ -98,17 +101,23 @@ export function createMockLlm() {
     const gated = userText.includes('pieces');
     const messages = Array.isArray(body.messages) ? body.messages : [];
     const toolResult = [...messages].reverse().find((m) => m && m.role === 'tool');
-    const wantsTool = userText.includes('which agents') && !toolResult;
+    const clears = userText.includes('clear the history');
+    const wantsTool = (userText.includes('which agents') || clears) && !toolResult;
     let pieces = gated ? PIECES : PLAIN;
     if (userText.includes('which agents') && toolResult) {
       const n = (String(toolResult.content).match(/^\s*\d+\. \S+/gm) || []).length;
       pieces = ['The project ', `has ${n} `, 'agents.'];
     }
+    if (clears && toolResult) {
+      pieces = String(toolResult.content).includes('denied') ? ['Not cleared', ': denied.'] : ['History ', 'cleared.'];
+    }
     const id = `chatcmpl-mock-${requests.length}`;
     const created = Math.floor(Date.now() / 1000);
     const model = body.model || 'mock-model';
 
-    const call = { id: `call_${requests.length}`, type: 'function', function: { name: 'list_available_agents', arguments: '{}' } };
+    const call = clears
+      ? { id: `call_${requests.length}`, type: 'function', function: { name: 'clear_agent_history', arguments: '{"agent_id":"CodeReviewer_Agent"}' } }
+      : { id: `call_${requests.length}`, type: 'function', function: { name: 'list_available_agents', arguments: '{}' } };
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });
       if (wantsTool) {
@@ -142,7 +151,10 @@ export function createMockLlm() {
     if (wantsTool) {
       // The call arrives in fragments, as real servers send it.
       send({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] });
-      send({ tool_calls: [{ index: 0, function: { arguments: '{}' } }] });
+      const args = call.function.arguments;
+      const half = Math.floor(args.length / 2);
+      send({ tool_calls: [{ index: 0, function: { arguments: args.slice(0, half) } }] });
+      send({ tool_calls: [{ index: 0, function: { arguments: args.slice(half) } }] });
       send({}, 'tool_calls');
       res.write('data: [DONE]\n\n');
       res.end();
