@@ -189,7 +189,7 @@ pub fn parse(argv: &[String]) -> Parsed {
         } else {
             match classify(a) {
                 Ok(tok) => tok,
-                Err(msg) => return Parsed::Error(msg),
+                Err(ambiguous) => return Parsed::Error(ambiguous.to_string()),
             }
         };
         toks.push(tok);
@@ -266,8 +266,16 @@ pub fn parse(argv: &[String]) -> Parsed {
     Parsed::Run(args)
 }
 
+/// An abbreviation that matches several options, worded as argparse says it.
+#[derive(Debug, thiserror::Error)]
+#[error("ambiguous option: {option} could match {names}")]
+struct Ambiguous {
+    option: String,
+    names: String,
+}
+
 /// argparse's `_parse_optional`: is this string a positional, a known option, or an unknown one?
-fn classify(a: &str) -> Result<Tok, String> {
+fn classify(a: &str) -> Result<Tok, Ambiguous> {
     if !a.starts_with('-') || a == "-" {
         return Ok(Tok::Pos);
     }
@@ -283,10 +291,10 @@ fn classify(a: &str) -> Result<Tok, String> {
     let matches = prefix_matches(a);
     if matches.len() > 1 {
         let names: Vec<&str> = matches.iter().map(|(k, _)| OPTS[*k].name).collect();
-        return Err(format!(
-            "ambiguous option: {a} could match {}",
-            names.join(", ")
-        ));
+        return Err(Ambiguous {
+            option: a.to_string(),
+            names: names.join(", "),
+        });
     }
     if let Some((k, explicit)) = matches.into_iter().next() {
         return Ok(Tok::Opt(Some(k), explicit));

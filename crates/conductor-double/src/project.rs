@@ -16,6 +16,15 @@ pub const AGENT_FILES: [&str; 6] = [
     "playbook.yaml",
 ];
 
+/// Why `config.yaml` could not be used, worded as the CLI's `ConfigurationError`.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("Arquivo de configuração não encontrado em: config.yaml")]
+    NotFound,
+    #[error("Erro ao carregar ou validar a configuração: {0}")]
+    Invalid(String),
+}
+
 pub struct Config {
     pub storage_type: String,
     pub storage_path: String,
@@ -24,16 +33,16 @@ pub struct Config {
 
 impl Config {
     /// Loads `./config.yaml`; the error text is the CLI's `ConfigurationError` message.
-    pub fn load(cwd: &Path) -> Result<Config, String> {
+    pub fn load(cwd: &Path) -> Result<Config, ConfigError> {
         let text = match fs::read_to_string(cwd.join("config.yaml")) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err("Arquivo de configuração não encontrado em: config.yaml".into());
+                return Err(ConfigError::NotFound);
             }
-            Err(e) => return Err(format!("Erro ao carregar ou validar a configuração: {e}")),
+            Err(e) => return Err(ConfigError::Invalid(e.to_string())),
         };
-        let doc: Value = serde_yaml::from_str(&text)
-            .map_err(|e| format!("Erro ao carregar ou validar a configuração: {e}"))?;
+        let doc: Value =
+            serde_yaml::from_str(&text).map_err(|e| ConfigError::Invalid(e.to_string()))?;
         let storage = &doc["storage"];
         Ok(Config {
             storage_type: scalar(&storage["type"]).unwrap_or_else(|| "filesystem".into()),

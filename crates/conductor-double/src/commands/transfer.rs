@@ -10,7 +10,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use super::{SEP50, SEP60};
 use crate::args::Args;
 use crate::cli::Ctx;
-use crate::project::{self, AGENT_FILES, Agent, Config};
+use crate::project::{self, AGENT_FILES, Agent, Config, ConfigError};
 use crate::pytext::repr;
 
 const INSTALL_HINT: &str = "\n💡 Para instalar:\n   conductor --install <categoria>\n   conductor --install <agent_name>\n";
@@ -112,12 +112,27 @@ fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Why a backup or restore stopped, worded as the CLI's scripts say it.
+#[derive(Debug, thiserror::Error)]
+enum TransferError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("HOME não definido")]
+    NoHome,
+    #[error("diretório não encontrado: {}", .0.display())]
+    NoWorkspace(PathBuf),
+    #[error("Backup não encontrado em: {}", .0.display())]
+    NoBackup(PathBuf),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
 /// `--path` (against the cwd) if given, else `$HOME/conductor_backup/.conductor_workspace`.
-fn backup_dir(ctx: &Ctx, args: &Args) -> Result<PathBuf, String> {
+fn backup_dir(ctx: &Ctx, args: &Args) -> Result<PathBuf, TransferError> {
     match (args.set("--path"), &ctx.env.home) {
         (Some(path), _) => Ok(ctx.cwd.join(path)),
         (None, Some(home)) => Ok(home.join("conductor_backup/.conductor_workspace")),
-        (None, None) => Err("HOME não definido".into()),
+        (None, None) => Err(TransferError::NoHome),
     }
 }
 
@@ -136,16 +151,16 @@ pub fn backup(ctx: &Ctx, args: &Args) -> String {
         return o;
     }
     let stamp = utc_stamp(SystemTime::now());
-    let done = (|| -> Result<(PathBuf, PathBuf), String> {
+    let done = (|| -> Result<(PathBuf, PathBuf), TransferError> {
         let workspace = Config::load(ctx.cwd)?.workspace(ctx.cwd);
         let dest = backup_dir(ctx, args)?;
         if !workspace.is_dir() {
-            return Err(format!("diretório não encontrado: {}", workspace.display()));
+            return Err(TransferError::NoWorkspace(workspace));
         }
         let snapshots = dest.parent().unwrap_or(&dest).join("snapshots");
         let snapshot = snapshots.join(format!("backup_{stamp}"));
-        copy_tree(&workspace, &dest).map_err(|e| e.to_string())?;
-        copy_tree(&workspace, &snapshot).map_err(|e| e.to_string())?;
+        copy_tree(&workspace, &dest)?;
+        copy_tree(&workspace, &snapshot)?;
         // Keep the ten newest snapshots, as the script does; only our own `backup_*` dirs.
         let mut old = project::subdirs(&snapshots);
         old.retain(|name| name.starts_with("backup_"));
@@ -175,13 +190,13 @@ pub fn restore(ctx: &Ctx, args: &Args) -> String {
     if missing_script(ctx, "restore_agents.sh", "restore", &mut o) {
         return o;
     }
-    let done = (|| -> Result<(PathBuf, PathBuf), String> {
+    let done = (|| -> Result<(PathBuf, PathBuf), TransferError> {
         let workspace = Config::load(ctx.cwd)?.workspace(ctx.cwd);
         let source = backup_dir(ctx, args)?;
         if !source.is_dir() {
-            return Err(format!("Backup não encontrado em: {}", source.display()));
+            return Err(TransferError::NoBackup(source));
         }
-        copy_tree(&source, &workspace).map_err(|e| e.to_string())?;
+        copy_tree(&source, &workspace)?;
         Ok((source, workspace))
     })();
     let (source, workspace) = match done {
