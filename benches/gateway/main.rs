@@ -3,6 +3,8 @@
 //! Run with `cargo bench --bench gateway`; figures are recorded in
 //! docs/benchmarks.md. Each section prints medians over many runs.
 
+#[path = "../../tests/common/app.rs"]
+mod app;
 mod fanout;
 mod mcp;
 mod measure;
@@ -11,46 +13,24 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use conductor_gateway::config::Settings;
-use conductor_gateway::startup::{Application, BuildOptions};
 use futures::StreamExt;
 use serde_json::{Value, json};
 
 use measure::{median, ms, p90};
 
 pub const EXE: &str = env!("CARGO_BIN_EXE_conductor-gateway");
-pub struct Running {
-    base: String,
-    client: reqwest::Client,
-    workspace: tempfile::TempDir,
-    _stop: tokio_util::sync::CancellationToken,
-}
-
-pub async fn start(tweak: impl FnOnce(&mut Settings)) -> Running {
-    let workspace = tempfile::tempdir().unwrap();
-    conductor_double::create_workspace(workspace.path()).unwrap();
-    let mut s = Settings::default();
-    s.store.backend = Some(conductor_gateway::config::StoreBackend::Memory);
-    s.server.host = "127.0.0.1".into();
-    s.server.port = 0;
-    s.mcp.enabled = false;
-    s.limits.requests_per_second = 0;
-    s.limits.max_streams_per_client = 100_000;
-    s.conductor.project_path = Some(workspace.path().to_path_buf());
-    s.conductor.command = Some(vec![EXE.into(), "demo-cli".into()]);
-    s.conductor.max_concurrent = 64;
-    tweak(&mut s);
-    let app = Application::build(s, BuildOptions::default())
+/// A gateway for the benches: the tests' harness, with the double quiet,
+/// no rate limit, room for many streams and concurrent runs.
+pub async fn start(tweak: impl FnOnce(&mut Settings)) -> app::Gateway {
+    app::gateway()
+        .quiet_double()
+        .settings(|s| {
+            s.limits.max_streams_per_client = 100_000;
+            s.conductor.max_concurrent = 64;
+            tweak(s);
+        })
+        .start()
         .await
-        .unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let stop = app.stop_token();
-    tokio::spawn(app.run_until_stopped());
-    Running {
-        base,
-        client: reqwest::Client::new(),
-        workspace,
-        _stop: stop,
-    }
 }
 
 pub async fn spawn_direct(cwd: &std::path::Path) -> Duration {

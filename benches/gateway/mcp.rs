@@ -3,8 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use conductor_gateway::config::Settings;
-use conductor_gateway::startup::{Application, BuildOptions};
 use serde_json::{Value, json};
 
 use super::measure::{median, ms, p90};
@@ -15,22 +13,8 @@ pub async fn mcp(runs: usize) {
     use rmcp::model::CallToolRequestParams;
     use rmcp::transport::StreamableHttpClientTransport;
 
-    let workspace = tempfile::tempdir().unwrap();
-    conductor_double::create_workspace(workspace.path()).unwrap();
-    let mut s = Settings::default();
-    s.store.backend = Some(conductor_gateway::config::StoreBackend::Memory);
-    s.server.host = "127.0.0.1".into();
-    s.server.port = 0;
-    s.server.mcp_port = 0;
-    s.limits.requests_per_second = 0;
-    s.conductor.project_path = Some(workspace.path().to_path_buf());
-    s.conductor.command = Some(vec![EXE.into(), "demo-cli".into()]);
-    let app = Application::build(s, BuildOptions::default())
-        .await
-        .unwrap();
-    let url = format!("http://127.0.0.1:{}/mcp", app.mcp_port().unwrap());
-    let stop = app.stop_token();
-    tokio::spawn(app.run_until_stopped());
+    let app = crate::app::gateway().quiet_double().mcp().start().await;
+    let url = app.mcp_url("/mcp");
     let client = ().serve(StreamableHttpClientTransport::from_uri(url.clone())).await.unwrap();
     for _ in 0..20 {
         client.list_all_tools().await.unwrap();
@@ -45,7 +29,7 @@ pub async fn mcp(runs: usize) {
     let mut call = Vec::new();
     let mut direct = Vec::new();
     for _ in 0..runs {
-        direct.push(spawn_direct(workspace.path()).await);
+        direct.push(spawn_direct(app.workspace.path()).await);
         let t = Instant::now();
         let r = client
             .call_tool(CallToolRequestParams::new("list_available_agents"))
@@ -111,7 +95,7 @@ pub async fn mcp(runs: usize) {
     // spawning the double directly (alternating, so drift hits all three).
     let (mut without, mut with, mut direct) = (Vec::new(), Vec::new(), Vec::new());
     for n in 0..runs {
-        direct.push(spawn_direct(workspace.path()).await);
+        direct.push(spawn_direct(app.workspace.path()).await);
         for token in [false, true] {
             let mut params = json!({"name": "list_available_agents", "arguments": {}});
             if token {
@@ -147,7 +131,7 @@ pub async fn mcp(runs: usize) {
     );
     let _ = client.cancel().await;
     python_sdk(&url, d).await;
-    stop.cancel();
+    drop(app);
 }
 
 /// The same calls through the official MCP Python SDK (benches/mcp_sdk.py), when
@@ -191,27 +175,13 @@ pub async fn mcp_parallel() {
     use rmcp::model::CallToolRequestParams;
     use rmcp::transport::StreamableHttpClientTransport;
 
-    let workspace = tempfile::tempdir().unwrap();
-    conductor_double::create_workspace(workspace.path()).unwrap();
-    let mut s = Settings::default();
-    s.store.backend = Some(conductor_gateway::config::StoreBackend::Memory);
-    s.server.host = "127.0.0.1".into();
-    s.server.port = 0;
-    s.server.mcp_port = 0;
-    s.conductor.project_path = Some(workspace.path().to_path_buf());
-    s.conductor.command = Some(vec![EXE.into(), "demo-cli".into()]);
-    s.conductor
-        .env
-        .insert("CONDUCTOR_DOUBLE_MODE".into(), "slow".into());
-    s.conductor
-        .env
-        .insert("CONDUCTOR_DOUBLE_DELAY_MS".into(), "300".into());
-    let app = Application::build(s, BuildOptions::default())
-        .await
-        .unwrap();
-    let url = format!("http://127.0.0.1:{}/mcp", app.mcp_port().unwrap());
-    let stop = app.stop_token();
-    tokio::spawn(app.run_until_stopped());
+    let app = crate::app::gateway()
+        .quiet_double()
+        .mcp()
+        .double_mode("slow", 300)
+        .start()
+        .await;
+    let url = app.mcp_url("/mcp");
     let client = ().serve(StreamableHttpClientTransport::from_uri(url)).await.unwrap();
     let one = Instant::now();
     client
@@ -229,5 +199,5 @@ pub async fn mcp_parallel() {
         ms(t.elapsed())
     );
     let _ = client.cancel().await;
-    stop.cancel();
+    drop(app);
 }

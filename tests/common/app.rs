@@ -1,4 +1,4 @@
-//! The one way the tests (and benches) start a gateway: the real application
+//! The one way the tests and the benches start a gateway: the real application
 //! on free loopback ports, against the conductor CLI double in a fresh demo
 //! workspace, configured through a builder (MCP on or off, the mock LLM, the
 //! double's modes, API keys, any other setting).
@@ -94,6 +94,12 @@ impl Builder {
     pub fn llm(mut self, base_url: &str) -> Self {
         self.settings.llm.api_key = Some(Secret::new("test"));
         self.settings.llm.base_url = base_url.to_string();
+        self
+    }
+
+    /// The double logs nothing (benches: the log write would count as overhead).
+    pub fn quiet_double(mut self) -> Self {
+        self.settings.conductor.env.remove("CONDUCTOR_DOUBLE_LOG");
         self
     }
 
