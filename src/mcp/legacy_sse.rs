@@ -149,9 +149,12 @@ impl Drop for SessionEnd {
         }
         self.sessions.caps.remove(&self.id);
         self.gone.cancel();
-        if self.sessions.store.replica().is_some() {
+        // Outside a runtime (the process is ending) there is nobody to relay to anyway.
+        if self.sessions.store.replica().is_some()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
             let (store, id) = (self.sessions.store.clone(), self.id.clone());
-            tokio::spawn(async move { store.hold_session(&id, None).await });
+            runtime.spawn(async move { store.hold_session(&id, None).await });
         }
         // The id is a bearer of the session: not for INFO logs.
         tracing::debug!(session = %self.id, "legacy SSE session closed");

@@ -112,11 +112,7 @@ impl Gateway {
 
     /// The argv of every CLI double run so far (program name excluded).
     pub fn invocations(&self) -> Vec<Vec<String>> {
-        read_log(&self.log)
-            .into_iter()
-            .filter_map(|v| v.get("argv").cloned())
-            .map(|argv| serde_json::from_value(argv).expect("argv is a list of strings"))
-            .collect()
+        invocations(&self.log)
     }
 
     /// Every pid the double logged (its own and its children's).
@@ -179,7 +175,17 @@ fn to_sse(e: eventsource_stream::Event) -> Sse {
     }
 }
 
-fn read_log(path: &std::path::Path) -> Vec<Value> {
+/// The argv of every run the CLI double logged to `path` (program name excluded).
+pub fn invocations(path: &std::path::Path) -> Vec<Vec<String>> {
+    read_log(path)
+        .into_iter()
+        .filter_map(|v| v.get("argv").cloned())
+        .map(|argv| serde_json::from_value(argv).expect("argv is a list of strings"))
+        .collect()
+}
+
+/// The CLI double's log: one JSON object per line.
+pub fn read_log(path: &std::path::Path) -> Vec<Value> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()

@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::helpers::{DEADLINE, Sse, collect_events};
+use crate::helpers::{DEADLINE, Sse, collect_events, read_log};
 
 pub use crate::app::BIN;
 
@@ -123,15 +123,20 @@ impl Gateway {
         r.json().await.unwrap()
     }
 
-    pub async fn job(&self, id: &str) -> Value {
+    /// `GET path`, which must answer 200 with JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
         let r = self
             .client
-            .get(format!("{}/api/v1/jobs/{id}", self.base))
+            .get(format!("{}{path}", self.base))
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 200, "{id} is known");
+        assert_eq!(r.status(), 200, "GET {path}");
         r.json().await.unwrap()
+    }
+
+    pub async fn job(&self, id: &str) -> Value {
+        self.get_json(&format!("/api/v1/jobs/{id}")).await
     }
 
     pub async fn stream(&self, id: &str, after: Option<u64>) -> Vec<Sse> {
@@ -188,10 +193,8 @@ impl Gateway {
 pub async fn cli_pids(log: &Path) -> Vec<i32> {
     tokio::time::timeout(DEADLINE, async {
         loop {
-            let text = std::fs::read_to_string(log).unwrap_or_default();
-            let found: Vec<i32> = text
-                .lines()
-                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            let found: Vec<i32> = read_log(log)
+                .iter()
                 .filter_map(|e| {
                     Some([
                         e.get("pid")?.as_i64()? as i32,

@@ -45,15 +45,7 @@ async fn finished_jobs_survive_a_restart_and_replay_with_the_same_ids() {
         "the same events, the same ids"
     );
     assert_eq!(second.stream(&id, Some(2)).await, before[2..]);
-    let listed: Value = second
-        .client
-        .get(format!("{}/api/v1/jobs", second.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = second.get_json("/api/v1/jobs").await;
     assert_eq!(listed["total"], 1);
     second.stop(Signal::SIGTERM).await;
 }

@@ -7,7 +7,7 @@ use futures::StreamExt;
 use nix::sys::signal::Signal;
 use serde_json::{Value, json};
 
-use crate::helpers::{DEADLINE, Sse, assert_all_gone, collect_events};
+use crate::helpers::{DEADLINE, Sse, assert_all_gone, collect_events, invocations};
 use crate::process::{Gateway, cli_pids, project};
 use crate::redis_server::RedisServer;
 
@@ -224,15 +224,7 @@ async fn a_job_submitted_while_redis_is_down_is_refused_and_never_left_queued() 
     for replica in [&a, &b] {
         let listed = tokio::time::timeout(DEADLINE, async {
             loop {
-                let listed: Value = replica
-                    .client
-                    .get(format!("{}/api/v1/jobs", replica.base))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
+                let listed = replica.get_json("/api/v1/jobs").await;
                 if listed["total"] == 1 {
                     return listed;
                 }
@@ -250,13 +242,8 @@ async fn a_job_submitted_while_redis_is_down_is_refused_and_never_left_queued() 
 }
 
 /// The invocations the double logged under `dir`.
-fn argvs(dir: &Path) -> Vec<Value> {
-    std::fs::read_to_string(dir.join("double.log"))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter_map(|e| e.get("argv").cloned())
-        .collect()
+fn argvs(dir: &Path) -> Vec<Vec<String>> {
+    invocations(&dir.join("double.log"))
 }
 
 async fn cancel(on: &Gateway, id: &str) -> Value {

@@ -448,6 +448,18 @@ pub fn bound_conversation(mut messages: Vec<Value>, limits: &ConversationLimits)
     messages
 }
 
+/// A conversation as the durable stores keep it: bounded, as JSON text.
+pub fn encode_conversation(messages: Vec<Value>, limits: &ConversationLimits) -> String {
+    let messages = bound_conversation(messages, limits);
+    serde_json::to_string(&messages).unwrap_or_else(|_| "[]".into())
+}
+
+/// A stored conversation's messages; none when absent or unreadable.
+pub fn decode_conversation(text: Option<String>) -> Vec<Value> {
+    text.and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
 mod log;
 
 use log::{Entry, Follow, Log};

@@ -14,8 +14,9 @@ impl Keys {
         }
     }
 
-    /// Hash: `record` (JSON), `spec` (JSON), `by` (the instance that accepted
-    /// it), `runner` (the instance running it), `last` (the last sequence number).
+    /// Hash: `record` (JSON), its `state` and `owner` (for the list's filters),
+    /// `spec` (JSON), `by` (the instance that accepted it), `runner` (the
+    /// instance running it), `last` (the last sequence number).
     pub fn job(&self, id: &JobId) -> String {
         format!("{}:job:{id}", self.prefix)
     }

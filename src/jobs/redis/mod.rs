@@ -34,7 +34,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::event::JobEvent;
 use super::lock;
-use super::memory::{ConversationLimits, MemoryLimits, MemoryStore, bound_conversation};
+use super::memory::{
+    ConversationLimits, MemoryLimits, MemoryStore, decode_conversation, encode_conversation,
+};
 use super::model::{JobId, JobRecord, JobState};
 use super::store::{
     Claim, ConversationKey, EventStream, JobQuery, JobSpec, JobStore, JobUpdate, Recovered,
@@ -252,15 +254,13 @@ impl JobStore for RedisStore {
                 .await
                 .map(|r| r.map_or(0, |r| r.last_event_id));
         };
+        let terminal = stored.terminal;
+        let seq = stored.seq;
         self.writer.send(Op::Append {
             job: job_id.clone(),
-            seq: stored.seq,
-            terminal: stored.terminal,
-            data: stored.data().to_string(),
+            event: stored,
         });
-        if stored.terminal
-            && let Some(record) = self.live.get(job_id).await?
-        {
+        if terminal && let Some(record) = self.live.get(job_id).await? {
             self.writer.send(Op::Record {
                 record: Box::new(record),
                 spec: None,
@@ -268,7 +268,7 @@ impl JobStore for RedisStore {
                 runner: None,
             });
         }
-        Ok(stored.seq)
+        Ok(seq)
     }
 
     async fn subscribe(&self, job_id: &JobId, after: u64) -> Result<EventStream, StoreError> {
@@ -294,9 +294,7 @@ impl JobStore for RedisStore {
             .get(self.keys.conversation(&key.owner, &key.id))
             .await
             .map_err(unavailable)?;
-        Ok(text
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default())
+        Ok(decode_conversation(text))
     }
 
     async fn save_conversation(
@@ -304,8 +302,7 @@ impl JobStore for RedisStore {
         key: &ConversationKey,
         messages: Vec<Value>,
     ) -> Result<(), StoreError> {
-        let messages = bound_conversation(messages, &self.conversations);
-        let text = serde_json::to_string(&messages).unwrap_or_else(|_| "[]".into());
+        let text = encode_conversation(messages, &self.conversations);
         let mut conn = self.conn.clone();
         let ttl = self.conversations.ttl.as_secs().max(1);
         conn.set_ex::<_, _, ()>(self.keys.conversation(&key.owner, &key.id), text, ttl)

@@ -8,52 +8,69 @@ use super::keys::Keys;
 use crate::jobs::model::{JobId, JobRecord, JobState};
 use crate::jobs::store::{JobQuery, JobSpec};
 
-/// The page of `query`, newest first, and how many jobs match; ids whose
-/// hashes expired leave the index.
+/// The page of `query`, newest first, and how many jobs match. Filtering
+/// reads only each job's `state` and `owner`; whole records are read for the
+/// page alone. Ids whose hashes expired leave the index.
 pub async fn list(
     conn: &mut ConnectionManager,
     keys: &Keys,
     query: &JobQuery,
 ) -> redis::RedisResult<(Vec<JobRecord>, usize)> {
     let ids: Vec<String> = conn.zrevrange(keys.index(), 0, -1).await?;
-    let mut pipe = redis::pipe();
-    for id in &ids {
-        pipe.cmd("HMGET")
-            .arg(keys.job(&JobId::from(id.as_str())))
-            .arg("record")
-            .arg("last");
-    }
-    let found: Vec<(Option<String>, Option<u64>)> = if ids.is_empty() {
-        Vec::new()
-    } else {
-        pipe.query_async(conn).await?
-    };
+    let fields = hmget(conn, keys, &ids, &["state", "owner"]).await?;
     let mut gone = Vec::new();
     let mut matching = Vec::new();
-    for (id, (record, last)) in ids.iter().zip(found) {
-        let Some(mut record) = record.and_then(|r| serde_json::from_str::<JobRecord>(&r).ok())
-        else {
-            gone.push(id.clone());
+    for (id, found) in ids.into_iter().zip(fields) {
+        let [Some(state), Some(owner)] = [&found[0], &found[1]] else {
+            gone.push(id);
             continue;
         };
-        record.last_event_id = record.last_event_id.max(last.unwrap_or(0));
-        if query.state.is_some_and(|s| s != record.state)
-            || query.owner.as_ref().is_some_and(|o| *o != record.owner)
+        if query.state.is_some_and(|s| s.as_str() != state)
+            || query.owner.as_ref().is_some_and(|o| o != owner)
         {
             continue;
         }
-        matching.push(record);
+        matching.push(id);
     }
     if !gone.is_empty() {
         let _: redis::RedisResult<()> = conn.zrem(keys.index(), gone).await;
     }
     let total = matching.len();
-    let page = matching
+    let page: Vec<String> = matching
         .into_iter()
         .skip(query.offset)
         .take(query.limit)
         .collect();
-    Ok((page, total))
+    let found = hmget(conn, keys, &page, &["record", "last"]).await?;
+    let records = found
+        .into_iter()
+        .filter_map(|f| {
+            let mut record = serde_json::from_str::<JobRecord>(f[0].as_deref()?).ok()?;
+            let last = f[1].as_deref().and_then(|l| l.parse().ok()).unwrap_or(0);
+            record.last_event_id = record.last_event_id.max(last);
+            Some(record)
+        })
+        .collect();
+    Ok((records, total))
+}
+
+/// `fields` of each job's hash, in one round trip.
+async fn hmget(
+    conn: &mut ConnectionManager,
+    keys: &Keys,
+    ids: &[String],
+    fields: &[&str],
+) -> redis::RedisResult<Vec<Vec<Option<String>>>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut pipe = redis::pipe();
+    for id in ids {
+        pipe.cmd("HMGET")
+            .arg(keys.job(&JobId::from(id.as_str())))
+            .arg(fields);
+    }
+    pipe.query_async(conn).await
 }
 
 /// A job's record and spec, if it is still queued.

@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::keys::Keys;
 use crate::jobs::lock;
 use crate::jobs::model::{JobId, JobRecord};
-use crate::jobs::store::JobSpec;
+use crate::jobs::store::{JobSpec, StoredEvent};
 
 /// Appends a run of one job's events (ARGV from 4: seq, data, terminal),
 /// skipping those whose sequence number is already stored (a retried batch),
@@ -40,8 +40,8 @@ end
 return top - last
 ";
 
-/// One job's consecutive events in a batch: (seq, data, terminal).
-type Run = (JobId, Vec<(u64, String, bool)>);
+/// One job's consecutive events in a batch.
+type Run = (JobId, Vec<Arc<StoredEvent>>);
 
 pub enum Op {
     /// A job's record as it stands now, with what else changed.
@@ -52,12 +52,8 @@ pub enum Op {
         by: Option<String>,
         runner: Option<String>,
     },
-    Append {
-        job: JobId,
-        seq: u64,
-        terminal: bool,
-        data: String,
-    },
+    /// The event as the live log holds it (shared, not copied).
+    Append { job: JobId, event: Arc<StoredEvent> },
     /// Puts a job in the shared queue (after its record and first events).
     Share(JobId),
     /// Answered once everything queued before it is in Redis.
@@ -136,7 +132,16 @@ async fn run(
                 } => {
                     let key = keys.job(&record.job_id);
                     let json = serde_json::to_string(&record).unwrap_or_default();
-                    pipe.hset(&key, "record", json).ignore();
+                    // `state` and `owner` beside it: the list filters on them alone.
+                    pipe.hset_multiple(
+                        &key,
+                        &[
+                            ("record", json.as_str()),
+                            ("state", record.state.as_str()),
+                            ("owner", record.owner.as_str()),
+                        ],
+                    )
+                    .ignore();
                     if let Some(spec) = spec {
                         let json = serde_json::to_string(&spec).unwrap_or_default();
                         pipe.hset(&key, "spec", json).ignore();
@@ -156,18 +161,11 @@ async fn run(
                         pipe.sadd(keys.active(), id).ignore();
                     }
                 }
-                Op::Append {
-                    job,
-                    seq,
-                    terminal,
-                    data,
-                } => {
+                Op::Append { job, event } => {
                     if run.as_ref().is_some_and(|(j, _)| *j != job) {
                         append_run(&mut pipe, &script, &keys, &bounds, run.take());
                     }
-                    run.get_or_insert_with(|| (job, Vec::new()))
-                        .1
-                        .push((seq, data, terminal));
+                    run.get_or_insert_with(|| (job, Vec::new())).1.push(event);
                     continue;
                 }
                 Op::Share(job) => {
@@ -227,10 +225,10 @@ fn append_run(
         .arg(bounds.max_events.max(1))
         .arg(bounds.retention.as_secs())
         .arg(job.as_str());
-    for (seq, data, terminal) in events {
-        call.arg(seq)
-            .arg(data)
-            .arg(if terminal { "1" } else { "0" });
+    for event in events {
+        call.arg(event.seq)
+            .arg(event.data())
+            .arg(if event.terminal { "1" } else { "0" });
     }
     call.ignore();
 }

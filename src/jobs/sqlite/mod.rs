@@ -23,7 +23,9 @@ use rusqlite::Connection;
 use serde_json::Value;
 
 use super::event::{JobEvent, sse_frame};
-use super::memory::{ConversationLimits, MemoryLimits, MemoryStore, bound_conversation};
+use super::memory::{
+    ConversationLimits, MemoryLimits, MemoryStore, decode_conversation, encode_conversation,
+};
 use super::model::{JobId, JobRecord, JobState, now};
 use super::store::{
     Claim, ConversationKey, Delivery, EventStream, JobQuery, JobSpec, JobStore, JobUpdate,
@@ -176,12 +178,9 @@ impl JobStore for SqliteStore {
                 .await
                 .map(|r| r.map_or(0, |r| r.last_event_id));
         };
-        let data = stored.data().to_string();
         self.writer.send(Op::Append {
             job: job_id.clone(),
-            seq: stored.seq,
-            terminal: stored.terminal,
-            data,
+            event: stored.clone(),
             keep: self.max_events,
         });
         if stored.terminal
@@ -255,9 +254,7 @@ impl JobStore for SqliteStore {
         let text = self
             .read(move |conn| db::conversation(conn, &owner, &id))
             .await?;
-        Ok(text
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default())
+        Ok(decode_conversation(text))
     }
 
     async fn save_conversation(
@@ -265,8 +262,7 @@ impl JobStore for SqliteStore {
         key: &ConversationKey,
         messages: Vec<Value>,
     ) -> Result<(), StoreError> {
-        let messages = bound_conversation(messages, &self.conversations);
-        let text = serde_json::to_string(&messages).unwrap_or_else(|_| "[]".into());
+        let text = encode_conversation(messages, &self.conversations);
         let (owner, id) = (key.owner.clone(), key.id.clone());
         let max = self.conversations.max_count;
         self.writer

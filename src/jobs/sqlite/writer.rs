@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::db;
 use crate::jobs::model::{JobId, JobRecord};
-use crate::jobs::store::JobSpec;
+use crate::jobs::store::{JobSpec, StoredEvent};
 
 /// Writes done in one transaction at most.
 const BATCH: usize = 2048;
@@ -27,11 +27,10 @@ type Question = Box<dyn FnOnce(&Connection) -> Reply + Send>;
 pub enum Op {
     Insert(Box<JobRecord>, Box<JobSpec>),
     Update(Box<JobRecord>, Option<String>),
+    /// The event as the live log holds it (shared, not copied).
     Append {
         job: JobId,
-        seq: u64,
-        terminal: bool,
-        data: String,
+        event: Arc<StoredEvent>,
         /// Events of the job kept (`jobs.event_log_max_events`).
         keep: u64,
     },
@@ -137,13 +136,9 @@ fn write(
         let done = match op {
             Op::Insert(job, spec) => db::insert_job(&tx, &job, &spec),
             Op::Update(job, runner) => db::update_job(&tx, &job, runner.as_deref()),
-            Op::Append {
-                job,
-                seq,
-                terminal,
-                data,
-                keep,
-            } => db::append_event(&tx, &job, seq, terminal, &data, keep),
+            Op::Append { job, event, keep } => {
+                db::append_event(&tx, &job, event.seq, event.terminal, event.data(), keep)
+            }
             Op::Call(f) => {
                 replies.push(f(&tx));
                 Ok(())
