@@ -309,21 +309,15 @@ impl JobManager {
         finished
     }
 
-    /// A free run slot now, `None` to queue, or too many.
-    fn admit(&self) -> Result<Option<OwnedSemaphorePermit>, SubmitError> {
-        if !self.store.has_room() {
-            return Err(SubmitError::Full);
-        }
-        if let Ok(permit) = self.slots.clone().try_acquire_owned() {
-            return Ok(Some(permit));
-        }
+    /// Room in this replica's own queue, or too many.
+    fn queue_here(&self) -> Result<(), SubmitError> {
         let queued = self.queued.fetch_add(1, Ordering::AcqRel);
         if queued >= self.settings.max_queued {
             self.queued.fetch_sub(1, Ordering::AcqRel);
             let (running, _) = self.load();
             return Err(SubmitError::TooMany { running, queued });
         }
-        Ok(None)
+        Ok(())
     }
 
     /// Cancels a queued or running job of the caller's and waits until it has stopped.

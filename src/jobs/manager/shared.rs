@@ -30,17 +30,15 @@ impl JobManager {
     /// A free slot here; else the shared queue (within `jobs.max_queued`
     /// jobs waiting there) with a shared store, or this replica's queue.
     pub(super) async fn admission(&self) -> Result<Admission, SubmitError> {
-        if self.store.lease().is_none() {
-            return Ok(match self.admit()? {
-                Some(permit) => Admission::Run(permit),
-                None => Admission::Queue,
-            });
-        }
         if !self.store.has_room() {
             return Err(SubmitError::Full);
         }
         if let Ok(permit) = self.slots.clone().try_acquire_owned() {
             return Ok(Admission::Run(permit));
+        }
+        if self.store.lease().is_none() {
+            self.queue_here()?;
+            return Ok(Admission::Queue);
         }
         let queued = self.store.shared_queue_len().await?;
         if queued >= self.settings.max_queued {
